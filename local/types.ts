@@ -1,0 +1,117 @@
+// The contracts between the local cloud's edge and its services, and between services that call each other
+// (S3 notifications and API Gateway invoke Lambda; Lambda checks IAM roles and writes CloudWatch Logs).
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+
+export const LOCAL_ACCOUNT_ID = "000000000000";
+
+/** A request as the edge hands it to a service: body fully read, service already identified. */
+export interface EdgeRequest {
+  method: string;
+  /** The raw path as sent (still percent-encoded), without the query string. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** Service name from the SigV4 credential scope (e.g. "s3", "dynamodb", "lambda", "logs"). */
+  service: string;
+  /** Region from the SigV4 credential scope, or the cloud's default region. */
+  region: string;
+  /** X-Amz-Target header, when present. */
+  target?: string;
+}
+
+export interface Service {
+  readonly name: string;
+  handle(req: EdgeRequest, res: ServerResponse): Promise<void>;
+  /** Stops timers, child processes and servers; state is already persisted. */
+  close?(): Promise<void>;
+}
+
+/**
+ * Switches that reproduce the AWS behaviours which break naive provisioning. Off (0) by default;
+ * tests and `s3size local` turn them on. The object is live: services read it on every call.
+ */
+export interface RealismSettings {
+  /** For this long after CreateRole, Lambda refuses the role as "cannot be assumed by Lambda". */
+  iamPropagationMs: number;
+  /** For this long after CreateFunction the function's State is Pending. */
+  functionPendingMs: number;
+  /** For this long after an update the function's LastUpdateStatus is InProgress (and updates conflict). */
+  functionUpdateMs: number;
+  /** Every Nth control-plane call (non-data-plane) is answered with the service's throttling error; 0 = off. */
+  throttleEveryN: number;
+  /** Delay before each retry of a failed asynchronous invocation (AWS: about 1 and 2 minutes). */
+  asyncRetryDelayMs: number;
+}
+
+export const DEFAULT_REALISM: RealismSettings = {
+  iamPropagationMs: 0,
+  functionPendingMs: 0,
+  functionUpdateMs: 0,
+  throttleEveryN: 0,
+  asyncRetryDelayMs: 1000,
+};
+
+export interface InvokeCaller {
+  /** Service principal on whose behalf the call is made, e.g. "s3.amazonaws.com". */
+  principal: string;
+  sourceArn?: string;
+  sourceAccount?: string;
+}
+
+export interface InvokeResult {
+  statusCode: number;
+  payload: Buffer;
+  /** Set when the function failed ("Unhandled"), as the X-Amz-Function-Error header. */
+  functionError?: string;
+  executedVersion: string;
+  /** Base64 of the last 4 KB of the invocation's log output, for LogType=Tail. */
+  logResult?: string;
+}
+
+export interface LambdaInternal {
+  /**
+   * Invokes by name or ARN. "Event" queues the invocation, returns 202 at once, and retries a failed
+   * execution as AWS's asynchronous invocation does.
+   */
+  invoke(
+    functionNameOrArn: string,
+    payload: Buffer,
+    options: { invocationType: "RequestResponse" | "Event"; caller?: InvokeCaller },
+  ): Promise<InvokeResult>;
+  functionExists(functionNameOrArn: string): boolean;
+  /** Whether the function's resource policy lets this principal (and source) invoke it. */
+  isInvokeAllowed(functionNameOrArn: string, caller: InvokeCaller): boolean;
+}
+
+export interface IamInternal {
+  /** "propagating" while the realism delay since the role's creation has not passed. */
+  roleStatus(roleArn: string): "missing" | "propagating" | "ready";
+}
+
+export interface LogEvent {
+  timestamp: number;
+  message: string;
+}
+
+export interface LogsInternal {
+  /** Appends events, creating the group and stream when they do not exist (as Lambda does). */
+  putEvents(group: string, stream: string, events: LogEvent[]): void;
+}
+
+export interface CloudContext {
+  /** Default region when a request carries none. */
+  region: string;
+  accountId: string;
+  /** Where every service persists its state (a folder of its own per service). */
+  dataDir: string;
+  host: string;
+  /** Base URL of the edge (http://host:port), known once it listens. */
+  endpoint: string;
+  realism: RealismSettings;
+  lambda?: LambdaInternal;
+  iam?: IamInternal;
+  logs?: LogsInternal;
+  /** Emulator diagnostics; silent unless the cloud was started verbose. */
+  debug(message: string): void;
+}
