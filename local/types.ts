@@ -115,3 +115,16 @@ export interface CloudContext {
   /** Emulator diagnostics; silent unless the cloud was started verbose. */
   debug(message: string): void;
 }
+
+/** Where a request to a deployed REST API is going: `/_aws/execute-api/<apiId>/<stage>/<path>`. */
+export interface ExecuteApiTarget {
+  apiId: string;
+  stage: string;
+  /** The path below the stage, still percent-encoded, starting with "/". */
+  path: string;
+}
+
+export interface ApiGatewayService extends Service {
+  /** Serves a call to a deployed API as API Gateway's execute-api endpoint would. */
+  execute(target: ExecuteApiTarget, req: EdgeRequest, res: ServerResponse): Promise<void>;
+}
