@@ -15,3 +15,14 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
   if (!value) throw new Error(`environment variable ${name} is not set`);
   return value;
 }
+
+/** A non-negative integer setting with a default; a malformed value is a deployment mistake, so it throws. */
+export function integerEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`environment variable ${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}

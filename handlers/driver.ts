@@ -1,0 +1,132 @@
+// driver Lambda: plays the demo script against the data bucket, waits (by Query, bounded) until the
+// tracker has recorded the final state, then calls the plotting API and returns what it observed.
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { type AwsClients, awsClients } from "./common/clients.ts";
+import { FUNCTION_ENV, integerEnv, requireEnv } from "./common/function-env.ts";
+import { bucketRecordsQuery, type HistoryPoint, queryAll } from "./common/history-query.ts";
+import { plotRequestUrl } from "./driver/plot-request.ts";
+import { type DemoAction, demoSteps, finalState, type PerformedAction, runScript } from "./driver/steps.ts";
+import { historySince, waitForFinalRecord } from "./driver/wait.ts";
+
+export const DEFAULT_SLEEP_MS = 2000;
+export const DEFAULT_WAIT_MS = 30_000;
+const POLL_MS = 500;
+
+export interface DriverEvent {
+  /** Overrides DRIVER_SLEEP_MS for this run. */
+  sleepMs?: number;
+  /** Overrides DRIVER_WAIT_MS for this run. */
+  waitMs?: number;
+}
+
+export interface DriverResult {
+  bucket: string;
+  startedAt: number;
+  steps: PerformedAction[];
+  history: HistoryPoint[];
+  observedSizes: number[];
+  plot: unknown;
+  plotStatus: number;
+}
+
+export interface DriverDeps {
+  clients: () => AwsClients;
+  env: NodeJS.ProcessEnv;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  fetch: typeof fetch;
+  log: (line: string) => void;
+}
+
+export function createDriverHandler(overrides: Partial<DriverDeps> = {}) {
+  const deps: DriverDeps = {
+    clients: awsClients,
+    env: process.env,
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    fetch: (input, init) => fetch(input, init),
+    log: (line) => console.log(line),
+    ...overrides,
+  };
+  return async (event: DriverEvent | null): Promise<DriverResult> => {
+    // Every setting is read before the first write, so a misconfigured driver changes nothing.
+    const bucket = requireEnv(FUNCTION_ENV.dataBucket, deps.env);
+    const table = requireEnv(FUNCTION_ENV.table, deps.env);
+    const apiUrl = requireEnv(FUNCTION_ENV.plotApiUrl, deps.env);
+    const sleepMs =
+      eventMillis(event?.sleepMs, "sleepMs") ??
+      integerEnv(FUNCTION_ENV.driverSleepMs, DEFAULT_SLEEP_MS, deps.env);
+    const waitMs =
+      eventMillis(event?.waitMs, "waitMs") ??
+      integerEnv(FUNCTION_ENV.driverWaitMs, DEFAULT_WAIT_MS, deps.env);
+    const { s3, dynamodb } = deps.clients();
+
+    const steps = demoSteps();
+    const run = await runScript(steps, {
+      perform: (action) => perform(s3, bucket, action),
+      sleep: deps.sleep,
+      now: deps.now,
+      sleepMs,
+      log: (done) => deps.log(JSON.stringify({ level: "info", message: "demo step", bucket, ...done })),
+    });
+
+    const records = await waitForFinalRecord({
+      readRecords: () =>
+        queryAll(dynamodb, bucketRecordsQuery(table, bucket, { from: run.startedAt }, "newest-first")),
+      sleep: deps.sleep,
+      now: deps.now,
+      timeoutMs: waitMs,
+      pollMs: Math.min(POLL_MS, Math.max(sleepMs, 1)),
+      notBefore: run.lastPutAt,
+      expected: finalState(steps),
+    });
+    const history = historySince(records, run.startedAt);
+    deps.log(JSON.stringify({ level: "info", message: "tracker caught up", bucket, history }));
+
+    const url = plotRequestUrl(apiUrl, bucket);
+    const response = await deps.fetch(url, { headers: { accept: "application/json" } });
+    const text = await response.text();
+    const plot = parseJson(text);
+    deps.log(JSON.stringify({ level: "info", message: "called plotting API", url, status: response.status }));
+    return {
+      bucket,
+      startedAt: run.startedAt,
+      steps: run.performed,
+      history,
+      observedSizes: history.map((point) => point.totalSize),
+      plot,
+      plotStatus: response.status,
+    };
+  };
+}
+
+async function perform(s3: AwsClients["s3"], bucket: string, action: DemoAction): Promise<void> {
+  if (action.action === "put") {
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: action.key, Body: action.body, ContentType: "text/plain" }),
+    );
+  } else {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: action.key }));
+  }
+}
+
+function eventMillis(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    throw new Error(
+      `${name} must be a non-negative whole number of milliseconds, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/** The API answers JSON; anything else (a gateway error page) is kept as text so the caller sees it. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: "NotJson", body: text.slice(0, 1000) };
+  }
+}
+
+export const handler = createDriverHandler();

@@ -1,0 +1,57 @@
+// Waits, bounded, until the tracker has recorded the demo's final state, then gives the demo's history.
+import type { HistoryRecord } from "../common/history.ts";
+import { type HistoryPoint, historyPoint } from "../common/history-query.ts";
+
+export interface WaitForRecord {
+  /** The bucket's records since the demo started, any order (one Query, newest first). */
+  readRecords: () => Promise<HistoryRecord[]>;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  timeoutMs: number;
+  pollMs: number;
+  /** Only a record computed at or after this instant can reflect the final state. */
+  notBefore: number;
+  expected: { totalSize: number; objectCount: number };
+}
+
+/** Polls until a record from `notBefore` on shows the expected totals; returns the last read. */
+export async function waitForFinalRecord(options: WaitForRecord): Promise<HistoryRecord[]> {
+  const deadline = options.now() + options.timeoutMs;
+  for (;;) {
+    const records = await options.readRecords();
+    const reached = records.some(
+      (r) =>
+        r.timestamp >= options.notBefore &&
+        r.totalSize === options.expected.totalSize &&
+        r.objectCount === options.expected.objectCount,
+    );
+    if (reached) return records;
+    const remaining = deadline - options.now();
+    if (remaining <= 0) throw new Error(timeoutMessage(options, records));
+    await options.sleep(Math.min(options.pollMs, remaining));
+  }
+}
+
+function timeoutMessage(options: WaitForRecord, records: HistoryRecord[]): string {
+  const { totalSize, objectCount } = options.expected;
+  const newest = records.reduce<HistoryRecord | undefined>(
+    (a, r) => (!a || r.timestamp > a.timestamp ? r : a),
+    undefined,
+  );
+  const seen = newest
+    ? `the newest record (${newest.recordedAt}) shows ${newest.totalSize} bytes in ${newest.objectCount} objects`
+    : "no record has been written since the demo started";
+  return (
+    `timed out after ${options.timeoutMs} ms waiting for the size tracker to record ` +
+    `${totalSize} bytes in ${objectCount} object(s) after ${new Date(options.notBefore).toISOString()}; ` +
+    `${seen}. Is the bucket notification to the size-tracking function in place?`
+  );
+}
+
+/** The demo's history: records from its start on, in time order. */
+export function historySince(records: HistoryRecord[], start: number): HistoryPoint[] {
+  return records
+    .filter((r) => r.timestamp >= start)
+    .sort((a, b) => a.timestamp - b.timestamp)
+    .map(historyPoint);
+}
