@@ -1,0 +1,108 @@
+// `npm run package` and the packaging API the CLI calls: the three functions zipped for Lambda
+// (Linux glibc, arm64 unless asked otherwise) or for this machine, the one the local cloud runs on.
+import { relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, PROJECT_ROOT } from "./functions.ts";
+import {
+  type Architecture,
+  type CanvasTarget,
+  hostArchitecture,
+  hostCanvasTarget,
+  lambdaCanvasTarget,
+} from "./native-canvas.ts";
+import { formatMegabytes, packageSpecs } from "./packager.ts";
+
+export type { Architecture, FunctionName };
+
+export interface PackageOptions {
+  target: "lambda" | "local";
+  arch?: Architecture;
+  /** Default `dist/lambda` in the project. */
+  outDir?: string;
+  /** Default all three. */
+  functions?: FunctionName[];
+}
+
+export interface PackagedFunction {
+  name: FunctionName;
+  zipPath: string;
+  bytes: number;
+  unzippedBytes: number;
+  /** Base64 SHA-256 of the zip, as Lambda's CodeSha256. */
+  codeSha256: string;
+  handler: "index.handler";
+  arch: Architecture;
+}
+
+export const DEFAULT_OUT_DIR = fileURLToPath(new URL("../dist/lambda", import.meta.url));
+/** Platform packages fetched from the registry, kept so the next build needs no network. */
+export const PLATFORM_PACKAGE_CACHE = fileURLToPath(
+  new URL("../node_modules/.cache/s3size", import.meta.url),
+);
+
+export async function packageFunctions(options: PackageOptions): Promise<PackagedFunction[]> {
+  const { arch, canvasTarget } = resolveTarget(options);
+  const names = options.functions ?? FUNCTION_NAMES;
+  const zips = await packageSpecs(
+    names.map((name) => FUNCTIONS[name]),
+    {
+      outDir: options.outDir ?? DEFAULT_OUT_DIR,
+      arch,
+      canvasTarget,
+      projectRoot: PROJECT_ROOT,
+      cacheDir: PLATFORM_PACKAGE_CACHE,
+    },
+  );
+  return zips.map((zip) => ({ ...zip, name: zip.name as FunctionName }));
+}
+
+function resolveTarget(options: PackageOptions): { arch: Architecture; canvasTarget: CanvasTarget } {
+  if (options.target === "local") {
+    const arch = hostArchitecture();
+    if (options.arch && options.arch !== arch) {
+      throw new Error(
+        `--target local packages for this machine (${arch}); drop --arch ${options.arch} or use --target lambda`,
+      );
+    }
+    return { arch, canvasTarget: hostCanvasTarget() };
+  }
+  const arch = options.arch ?? "arm64";
+  return { arch, canvasTarget: lambdaCanvasTarget(arch) };
+}
+
+export function parsePackageArgs(args: string[]): PackageOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      target: { type: "string", default: "lambda" },
+      arch: { type: "string" },
+      "out-dir": { type: "string" },
+    },
+  });
+  if (values.target !== "lambda" && values.target !== "local") {
+    throw new Error(`--target must be lambda or local, not ${values.target}`);
+  }
+  if (values.arch !== undefined && values.arch !== "arm64" && values.arch !== "x86_64") {
+    throw new Error(`--arch must be arm64 or x86_64, not ${values.arch}`);
+  }
+  return { target: values.target, arch: values.arch, outDir: values["out-dir"] };
+}
+
+async function main(): Promise<void> {
+  try {
+    const options = parsePackageArgs(process.argv.slice(2));
+    for (const zip of await packageFunctions(options)) {
+      const path = relative(process.cwd(), zip.zipPath) || zip.zipPath;
+      console.log(
+        `${path.padEnd(32)} ${formatMegabytes(zip.bytes).padStart(8)} zipped  ` +
+          `${formatMegabytes(zip.unzippedBytes).padStart(8)} unzipped  ${zip.arch}`,
+      );
+    }
+  } catch (error) {
+    console.error(`package failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
