@@ -1,0 +1,66 @@
+// `s3size local`: the local cloud in the foreground, until SIGINT or SIGTERM.
+import { UserError } from "../errors.ts";
+import type { CommandSpec } from "./types.ts";
+
+export const localCommand: CommandSpec = {
+  name: "local",
+  summary: "run the local cloud in the foreground and print how to point clients at it",
+  standalone: true,
+  options: [
+    { flags: "--port <port>", description: "port to listen on (0: any free port)", default: "4566" },
+    { flags: "--host <host>", description: "loopback address to listen on", default: "127.0.0.1" },
+  ],
+  async run(session, options) {
+    const { output } = session;
+    const port = Number(options.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      throw new UserError(`invalid --port "${options.port}"`, "a port number from 0 to 65535");
+    }
+    const { startLocalCloud } = await import("../../local/index.ts");
+    let cloud: Awaited<ReturnType<typeof startLocalCloud>>;
+    try {
+      cloud = await startLocalCloud({
+        stateDir: session.settings.stateDir,
+        port,
+        host: String(options.host),
+        region: session.settings.region,
+        verbose: Boolean(session.options.verbose),
+      });
+    } catch (error) {
+      const message = (error as Error).message;
+      const hint = /EADDRINUSE/.test(message)
+        ? "choose another --port"
+        : "is another s3size local running for this --state-dir?";
+      throw new UserError(`cannot start the local cloud: ${message}`, hint, { cause: error });
+    }
+    const document = {
+      endpoint: cloud.endpoint,
+      port: cloud.port,
+      stateDir: session.settings.stateDir,
+      region: session.settings.region,
+    };
+    output.result(document, () => {
+      output.line(`local cloud listening at ${cloud.endpoint} (state in ${cloud.dataDir})`);
+      output.line("point clients at it:");
+      output.line(`  export AWS_ENDPOINT_URL=${cloud.endpoint} AWS_REGION=${session.settings.region}`);
+      output.line("  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test");
+      output.line(`  aws --endpoint-url ${cloud.endpoint} s3 ls`);
+      output.line(
+        `  npx s3size setup --endpoint-url ${cloud.endpoint}   (or --local with the same --state-dir)`,
+      );
+      output.line("stop it with Ctrl-C");
+    });
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        resolve();
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    await cloud.stop();
+    output.error("local cloud stopped");
+    return 0;
+  },
+};

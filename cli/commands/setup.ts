@@ -1,0 +1,93 @@
+// `s3size setup`: every resource in dependency order, each step get-or-create and recorded in
+// state.json as it completes; a second run with nothing changed makes no mutating call.
+import { mutatingCalls } from "../aws-clients.ts";
+import { stackLinks } from "../console-links.ts";
+import { STEPS } from "../provision/steps.ts";
+import type { Session } from "../session.ts";
+import type { CommandSpec } from "./types.ts";
+
+export interface SetupReport {
+  account: string;
+  region: string;
+  endpoint?: string;
+  changes: Record<string, string[]>;
+  upToDate: boolean;
+  invokeUrl?: string;
+}
+
+export async function runSetup(session: Session): Promise<SetupReport> {
+  const { output, settings } = session;
+  const state = session.loadState();
+  const callsBefore = session.clients.calls.length;
+  const identity = await output.step(
+    "account",
+    () => session.account(),
+    (id) => `${id.account} (${id.arn})`,
+  );
+  state.account = identity.account;
+  state.region = settings.region;
+  state.endpoint = session.endpoint;
+  state.names = await session.names();
+  markCompleted(session, state, "account");
+  const changes: Record<string, string[]> = {};
+  for (const step of STEPS) {
+    const ctx = await session.provisionContext(state, false);
+    await output.step(
+      step.label,
+      async (update) => {
+        ctx.progress = update;
+        await step.ensure(ctx);
+      },
+      () => (ctx.changes.length > 0 ? ctx.changes.join("; ") : "up to date"),
+    );
+    for (const note of ctx.notes) output.line(`  note: ${note}`);
+    changes[step.name] = ctx.changes;
+    markCompleted(session, state, step.name);
+  }
+  const mutations = mutatingCalls(session.clients.calls.slice(callsBefore)).length;
+  return {
+    account: identity.account,
+    region: settings.region,
+    ...(session.endpoint ? { endpoint: session.endpoint } : {}),
+    changes,
+    upToDate: mutations === 0,
+    invokeUrl: state.invokeUrl,
+  };
+}
+
+function markCompleted(session: Session, state: ReturnType<Session["loadState"]>, step: string): void {
+  state.completed[step] = new Date().toISOString();
+  session.store.save(state);
+  session.io.afterStep?.(step);
+}
+
+export function printLinks(session: Session, apiId?: string): void {
+  const { output, settings } = session;
+  const state = session.loadState();
+  if (!state.names) return;
+  if (session.endpoint) {
+    output.line(`local cloud at ${session.endpoint} (no AWS console): inspect it with the AWS CLI, e.g.`);
+    output.line(`  aws --endpoint-url ${session.endpoint} s3 ls s3://${state.names.dataBucket}`);
+    output.line(
+      `  aws --endpoint-url ${session.endpoint} dynamodb query --table-name ${state.names.table} ...`,
+    );
+    return;
+  }
+  output.line("console links:");
+  for (const link of stackLinks(state.names, settings.region, apiId ?? state.apiId))
+    output.line(`  ${link.what}: ${link.url}`);
+}
+
+export const setupCommand: CommandSpec = {
+  name: "setup",
+  summary: "create or update every resource (safe to run again; changes nothing when nothing changed)",
+  async run(session) {
+    const report = await runSetup(session);
+    session.output.result(report, () => {
+      session.output.line(report.upToDate ? "everything is up to date" : "setup complete");
+      if (report.invokeUrl) session.output.line(`plot API: ${report.invokeUrl}`);
+      printLinks(session);
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,44 @@
+// `s3size status`: what exists and what is missing or drifted, by running setup's steps dry
+// (they list what they would change instead of changing it), with the console links.
+import { STEPS } from "../provision/steps.ts";
+import { printLinks } from "./setup.ts";
+import type { CommandSpec } from "./types.ts";
+
+export const statusCommand: CommandSpec = {
+  name: "status",
+  summary: "show what exists and what is missing or drifted, with console links",
+  async run(session) {
+    const { output } = session;
+    const identity = await session.account();
+    const state = session.loadState();
+    const steps: Array<{ name: string; upToDate: boolean; missingOrDrifted: string[] }> = [];
+    for (const step of STEPS) {
+      const ctx = await session.provisionContext(structuredClone(state), true);
+      await step.ensure(ctx);
+      steps.push({ name: step.name, upToDate: ctx.changes.length === 0, missingOrDrifted: ctx.changes });
+    }
+    const document = {
+      account: identity.account,
+      region: session.settings.region,
+      names: await session.names(),
+      upToDate: steps.every((step) => step.upToDate),
+      steps,
+      invokeUrl: state.invokeUrl,
+    };
+    output.result(document, () => {
+      output.line(
+        `account ${identity.account}, region ${session.settings.region}, stack ${session.settings.stack}`,
+      );
+      for (const step of steps) {
+        output.line(
+          `${step.upToDate ? "✔" : "✖"} ${step.name}${step.upToDate ? "" : `: setup would ${step.missingOrDrifted.join("; ")}`}`,
+        );
+      }
+      output.line(
+        document.upToDate ? "everything is set up" : "run s3size setup to create or repair what is missing",
+      );
+      printLinks(session);
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,57 @@
+// AWS console URLs of every resource, so a grader can click from `setup`/`status` straight to it.
+import type { FunctionKey, StackNames } from "./config.ts";
+
+export interface ConsoleLink {
+  what: string;
+  url: string;
+}
+
+function consoleHost(region: string): string {
+  if (region.startsWith("cn-")) return `https://${region}.console.amazonaws.cn`;
+  if (region.startsWith("us-gov-")) return `https://${region}.console.amazonaws-us-gov.com`;
+  return `https://${region}.console.aws.amazon.com`;
+}
+
+export function bucketLink(bucket: string, region: string): string {
+  return `${consoleHost(region).replace(`${region}.console`, "s3.console")}/s3/buckets/${bucket}?region=${region}&tab=objects`;
+}
+
+export function tableItemsLink(table: string, region: string): string {
+  return `${consoleHost(region)}/dynamodbv2/home?region=${region}#item-explorer?table=${encodeURIComponent(table)}`;
+}
+
+export function functionLink(name: string, region: string): string {
+  return `${consoleHost(region)}/lambda/home?region=${region}#/functions/${encodeURIComponent(name)}`;
+}
+
+/** The CloudWatch console escapes the group name twice and writes '%' as '$'. */
+export function logGroupLink(group: string, region: string): string {
+  const escaped = encodeURIComponent(encodeURIComponent(group)).replace(/%/g, "$");
+  return `${consoleHost(region)}/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${escaped}`;
+}
+
+export function apiLink(apiId: string, region: string): string {
+  return `${consoleHost(region)}/apigateway/main/apis/${apiId}/resources?api=${apiId}&region=${region}`;
+}
+
+export function roleLink(role: string, region: string): string {
+  return `${consoleHost(region)}/iam/home#/roles/details/${encodeURIComponent(role)}`;
+}
+
+export function stackLinks(names: StackNames, region: string, apiId?: string): ConsoleLink[] {
+  const links: ConsoleLink[] = [
+    { what: `data bucket ${names.dataBucket}`, url: bucketLink(names.dataBucket, region) },
+    { what: `plot bucket ${names.plotBucket}`, url: bucketLink(names.plotBucket, region) },
+    { what: `table ${names.table} (items)`, url: tableItemsLink(names.table, region) },
+  ];
+  for (const key of Object.keys(names.functions) as FunctionKey[]) {
+    links.push({ what: `function ${names.functions[key]}`, url: functionLink(names.functions[key], region) });
+    links.push({
+      what: `log group ${names.logGroups[key]}`,
+      url: logGroupLink(names.logGroups[key], region),
+    });
+    links.push({ what: `role ${names.roles[key]}`, url: roleLink(names.roles[key], region) });
+  }
+  if (apiId) links.push({ what: `REST API ${names.api}`, url: apiLink(apiId, region) });
+  return links;
+}

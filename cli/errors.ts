@@ -1,0 +1,41 @@
+// The one error class users see: raised where the cause is known, printed once at the top of the CLI
+// as one line plus a hint. Anything else reaching the top is a bug and is reported as such.
+
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "UserError";
+  }
+}
+
+/** The AWS error name of an SDK exception (`NoSuchBucket`, `ResourceNotFoundException`, …). */
+export function awsErrorName(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as { name?: string; Code?: string; code?: string };
+  return e.Code ?? e.name ?? e.code;
+}
+
+export function httpStatusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** True for the "does not exist" answers of the services setup reads before it creates. */
+export function isNotFound(error: unknown): boolean {
+  const name = awsErrorName(error) ?? "";
+  return (
+    [
+      "NoSuchBucket",
+      "NotFound",
+      "NoSuchEntity",
+      "ResourceNotFoundException",
+      "NotFoundException",
+      "NoSuchTagSet",
+      "NoSuchPublicAccessBlockConfiguration",
+      "ServerSideEncryptionConfigurationNotFoundError",
+    ].includes(name) || httpStatusOf(error) === 404
+  );
+}

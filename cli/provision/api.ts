@@ -1,0 +1,255 @@
+// The REST API `s3size-api`: GET /plot proxied to the plotting function, image/png as a binary media
+// type, the permission for API Gateway (scoped to that method), a deployment, and a throttled stage.
+import {
+  type APIGatewayClient,
+  CreateDeploymentCommand,
+  CreateResourceCommand,
+  CreateRestApiCommand,
+  CreateStageCommand,
+  DeleteRestApiCommand,
+  GetMethodCommand,
+  GetResourcesCommand,
+  GetRestApisCommand,
+  GetStageCommand,
+  type Method,
+  PutIntegrationCommand,
+  PutMethodCommand,
+  type RestApi,
+  type Stage,
+  UpdateRestApiCommand,
+  UpdateStageCommand,
+} from "@aws-sdk/client-api-gateway";
+import { isNotFound } from "../errors.ts";
+import { isConflict, isThrottle, withRetry } from "../retry.ts";
+import { arns, change, hasStackTag, type ProvisionContext, partitionOf, read, stackTags } from "./context.ts";
+import { ensureInvokePermission } from "./functions.ts";
+
+export const PLOT_PATH = "/plot";
+const PNG = "image/png";
+const API_PERMISSION_ID = "s3size-apigateway-invoke";
+
+/** Where GET /plot answers: AWS's execute-api host, or the local cloud's execute-api path. */
+export function invokeUrl(options: {
+  apiId: string;
+  region: string;
+  stage: string;
+  endpoint?: string;
+}): string {
+  const { apiId, region, stage, endpoint } = options;
+  if (endpoint) return `${endpoint.replace(/\/+$/, "")}/_aws/execute-api/${apiId}/${stage}${PLOT_PATH}`;
+  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  return `https://${apiId}.execute-api.${region}.${suffix}/${stage}${PLOT_PATH}`;
+}
+
+export function integrationUri(ctx: ProvisionContext): string {
+  const functionArn = arns(ctx).function("plotting");
+  return `arn:${partitionOf(ctx.region)}:apigateway:${ctx.region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
+}
+
+/** The stack's APIs: AWS allows several APIs of one name, so the tag decides. */
+export async function findStackApis(
+  apigateway: APIGatewayClient,
+  name: string,
+  stack: string,
+): Promise<RestApi[]> {
+  const found: RestApi[] = [];
+  let position: string | undefined;
+  do {
+    const page = await read(() => apigateway.send(new GetRestApisCommand({ limit: 500, position })));
+    found.push(...(page.items ?? []).filter((api) => api.name === name && hasStackTag(api.tags, stack)));
+    position = page.position;
+  } while (position);
+  return found;
+}
+
+async function getMethod(
+  apigateway: APIGatewayClient,
+  restApiId: string,
+  resourceId: string,
+): Promise<Method | undefined> {
+  try {
+    return await read(() =>
+      apigateway.send(new GetMethodCommand({ restApiId, resourceId, httpMethod: "GET" })),
+    );
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+async function getStage(
+  apigateway: APIGatewayClient,
+  restApiId: string,
+  stageName: string,
+): Promise<Stage | undefined> {
+  try {
+    return await read(() => apigateway.send(new GetStageCommand({ restApiId, stageName })));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function ensureApi(ctx: ProvisionContext): Promise<void> {
+  const { apigateway } = ctx.clients;
+  const { names } = ctx;
+  const needsDeployment = () => {
+    ctx.state.apiNeedsDeployment = true;
+    if (!ctx.dryRun) ctx.saveState();
+  };
+  let api: RestApi | undefined = (await findStackApis(apigateway, names.api, names.stack))[0];
+  if (!api) {
+    needsDeployment();
+    api = await change(ctx, `create REST API ${names.api}`, () =>
+      apigateway.send(
+        new CreateRestApiCommand({
+          name: names.api,
+          description: `s3size plots (stack ${names.stack})`,
+          binaryMediaTypes: [PNG],
+          endpointConfiguration: { types: ["REGIONAL"] },
+          tags: stackTags(names),
+        }),
+      ),
+    );
+    if (!api?.id) return; // dry run: the rest would be created too
+  }
+  const apiId = api.id!;
+  ctx.state.apiId = apiId;
+  if (!ctx.dryRun) ctx.saveState();
+  if (!(api.binaryMediaTypes ?? []).includes(PNG)) {
+    needsDeployment();
+    await change(ctx, `serve ${PNG} as binary`, () =>
+      apigateway.send(
+        new UpdateRestApiCommand({
+          restApiId: apiId,
+          patchOperations: [{ op: "add", path: "/binaryMediaTypes/image~1png" }],
+        }),
+      ),
+    );
+  }
+  const { items } = await read(() =>
+    apigateway.send(new GetResourcesCommand({ restApiId: apiId, limit: 500 })),
+  );
+  const root = items?.find((resource) => resource.path === "/");
+  let resourceId = items?.find((resource) => resource.path === PLOT_PATH)?.id;
+  if (!resourceId) {
+    needsDeployment();
+    const created = await change(ctx, `add resource ${PLOT_PATH}`, () =>
+      apigateway.send(
+        new CreateResourceCommand({ restApiId: apiId, parentId: root?.id, pathPart: PLOT_PATH.slice(1) }),
+      ),
+    );
+    resourceId = created?.id;
+  }
+  const method = resourceId ? await getMethod(apigateway, apiId, resourceId) : undefined;
+  if (!method) {
+    needsDeployment();
+    await change(ctx, `add method GET ${PLOT_PATH}`, () =>
+      apigateway.send(
+        new PutMethodCommand({ restApiId: apiId, resourceId, httpMethod: "GET", authorizationType: "NONE" }),
+      ),
+    );
+  }
+  const integration = method?.methodIntegration;
+  const uri = integrationUri(ctx);
+  if (integration?.type !== "AWS_PROXY" || integration.uri !== uri || integration.httpMethod !== "POST") {
+    needsDeployment();
+    await change(ctx, `proxy GET ${PLOT_PATH} to ${names.functions.plotting}`, () =>
+      apigateway.send(
+        new PutIntegrationCommand({
+          restApiId: apiId,
+          resourceId,
+          httpMethod: "GET",
+          type: "AWS_PROXY",
+          integrationHttpMethod: "POST",
+          uri,
+        }),
+      ),
+    );
+  }
+  await ensureInvokePermission(ctx, "plotting", {
+    statementId: API_PERMISSION_ID,
+    principal: "apigateway.amazonaws.com",
+    sourceArn: arns(ctx).apiMethod(apiId, "GET", PLOT_PATH),
+  });
+  await ensureStage(ctx, apiId);
+  ctx.state.invokeUrl = invokeUrl({ apiId, region: ctx.region, stage: names.stage, endpoint: ctx.endpoint });
+  if (!ctx.dryRun) ctx.saveState();
+}
+
+async function ensureStage(ctx: ProvisionContext, apiId: string): Promise<void> {
+  const { apigateway } = ctx.clients;
+  const stageName = ctx.names.stage;
+  const stage = await getStage(apigateway, apiId, stageName);
+  if (!stage || ctx.state.apiNeedsDeployment) {
+    const deployment = await change(ctx, `deploy ${ctx.names.api}`, () =>
+      apigateway.send(new CreateDeploymentCommand({ restApiId: apiId, description: "s3size setup" })),
+    );
+    if (!stage) {
+      await change(ctx, `create stage ${stageName}`, () =>
+        apigateway.send(
+          new CreateStageCommand({
+            restApiId: apiId,
+            stageName,
+            deploymentId: deployment?.id,
+            tags: stackTags(ctx.names),
+          }),
+        ),
+      );
+    } else {
+      await change(ctx, `point stage ${stageName} at the new deployment`, () =>
+        apigateway.send(
+          new UpdateStageCommand({
+            restApiId: apiId,
+            stageName,
+            patchOperations: [{ op: "replace", path: "/deploymentId", value: deployment?.id }],
+          }),
+        ),
+      );
+    }
+    if (!ctx.dryRun) {
+      ctx.state.apiNeedsDeployment = false;
+      ctx.saveState();
+    }
+  }
+  const { apiRateLimit, apiBurstLimit } = ctx.settings;
+  const throttling = stage?.methodSettings?.["*/*"];
+  if (
+    throttling?.throttlingRateLimit !== apiRateLimit ||
+    throttling?.throttlingBurstLimit !== apiBurstLimit
+  ) {
+    await change(ctx, `throttle stage ${stageName} to ${apiRateLimit}/s (burst ${apiBurstLimit})`, () =>
+      apigateway.send(
+        new UpdateStageCommand({
+          restApiId: apiId,
+          stageName,
+          patchOperations: [
+            { op: "replace", path: "/*/*/throttling/rateLimit", value: String(apiRateLimit) },
+            { op: "replace", path: "/*/*/throttling/burstLimit", value: String(apiBurstLimit) },
+          ],
+        }),
+      ),
+    );
+  }
+}
+
+export async function destroyApi(ctx: ProvisionContext): Promise<void> {
+  const { apigateway } = ctx.clients;
+  for (const api of await findStackApis(apigateway, ctx.names.api, ctx.names.stack)) {
+    try {
+      // AWS allows one DeleteRestApi per 30 seconds per account: wait longer than for other throttles.
+      await change(ctx, `delete REST API ${ctx.names.api} (${api.id})`, () =>
+        withRetry(() => apigateway.send(new DeleteRestApiCommand({ restApiId: api.id })), {
+          when: [isThrottle, isConflict],
+          attempts: 10,
+          baseDelayMs: 2000,
+          maxDelayMs: 10_000,
+        }),
+      );
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+  ctx.state.apiId = undefined;
+  ctx.state.invokeUrl = undefined;
+}

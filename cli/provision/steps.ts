@@ -1,0 +1,36 @@
+// The setup order of SPEC §2, each step with its ensure and its destroy; teardown walks it backwards.
+import { destroyApi, ensureApi } from "./api.ts";
+import { destroyBuckets, ensureBuckets } from "./buckets.ts";
+import type { ProvisionContext } from "./context.ts";
+import { destroyDriverEnv, ensureDriverEnv } from "./driver-env.ts";
+import { destroyFunctions, ensureFunctions } from "./functions.ts";
+import { destroyLogGroups, ensureLogGroups } from "./log-groups.ts";
+import { destroyNotifications, ensureNotifications } from "./notifications.ts";
+import { destroyRoles, ensureRoles } from "./roles.ts";
+import { destroyTable, ensureTable } from "./table.ts";
+
+export interface Step {
+  name: string;
+  label: string;
+  ensure(ctx: ProvisionContext): Promise<void>;
+  destroy(ctx: ProvisionContext): Promise<void>;
+}
+
+/** The account step (GetCallerIdentity) runs before these, since the default names depend on it. */
+export const STEPS: Step[] = [
+  { name: "buckets", label: "buckets", ensure: ensureBuckets, destroy: destroyBuckets },
+  { name: "table", label: "history table", ensure: ensureTable, destroy: destroyTable },
+  { name: "roles", label: "roles and policies", ensure: ensureRoles, destroy: destroyRoles },
+  { name: "log-groups", label: "log groups", ensure: ensureLogGroups, destroy: destroyLogGroups },
+  { name: "functions", label: "functions", ensure: ensureFunctions, destroy: destroyFunctions },
+  {
+    name: "notifications",
+    label: "S3 notifications",
+    ensure: ensureNotifications,
+    destroy: destroyNotifications,
+  },
+  { name: "api", label: "REST API", ensure: ensureApi, destroy: destroyApi },
+  { name: "driver-env", label: "driver's API URL", ensure: ensureDriverEnv, destroy: destroyDriverEnv },
+];
+
+export const STEP_NAMES = ["account", ...STEPS.map((step) => step.name)];
