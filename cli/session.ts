@@ -89,6 +89,7 @@ export class Session {
   }
 
   get clients(): AwsClients {
+    if (this.settings.local && !this.cloud) throw new Error("connect() must run before the clients are used");
     this.awsClients ??= createAwsClients({
       region: this.settings.region,
       endpoint: this.endpoint,

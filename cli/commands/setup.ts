@@ -17,13 +17,14 @@ export interface SetupReport {
 
 export async function runSetup(session: Session): Promise<SetupReport> {
   const { output, settings } = session;
-  const state = session.loadState();
-  const callsBefore = session.clients.calls.length;
   const identity = await output.step(
     "account",
     () => session.account(),
     (id) => `${id.account} (${id.arn})`,
   );
+  // Everything after GetCallerIdentity counts towards "nothing changed".
+  const callsBefore = session.clients.calls.length;
+  const state = session.loadState();
   state.account = identity.account;
   state.region = settings.region;
   state.endpoint = session.endpoint;
