@@ -1,8 +1,73 @@
-// Placeholder until the lambda emulation lands.
-
-import { notImplementedService } from "../not-implemented.ts";
+// The local cloud's Lambda: the restJson API, the function store, execution environments in child
+// processes, and `ctx.lambda` for the services that invoke functions (S3 notifications, API Gateway).
+import { join } from "node:path";
+import { sendRestJsonError } from "../protocol/json.ts";
 import type { CloudContext, Service } from "../types.ts";
+import { LambdaApi } from "./api.ts";
+import { EnvironmentPool } from "./environments.ts";
+import { LambdaError } from "./errors.ts";
+import { FunctionStore } from "./functions.ts";
+import { assertActive, findFunction, Invoker } from "./invoke.ts";
+import { isInvokeAllowed } from "./permissions.ts";
 
-export async function createLambdaService(_ctx: CloudContext): Promise<Service> {
-  return notImplementedService("lambda");
+export interface LambdaServiceOptions {
+  /** How long an idle environment stays warm before it is stopped. */
+  idleMs?: number;
+}
+
+export async function createLambdaService(
+  ctx: CloudContext,
+  options: LambdaServiceOptions = {},
+): Promise<Service> {
+  const store = new FunctionStore(join(ctx.dataDir, "lambda"));
+  const pool = new EnvironmentPool({
+    idleMs: options.idleMs ?? 180_000,
+    logs: () => ctx.logs,
+    debug: (message) => ctx.debug(message),
+  });
+  const invoker = new Invoker(ctx, store, pool);
+  const api = new LambdaApi(ctx, store, pool, invoker);
+
+  ctx.lambda = {
+    async invoke(nameOrArn, payload, { invocationType }) {
+      const record = findFunction(store, nameOrArn);
+      assertActive(record);
+      if (invocationType === "Event") {
+        invoker.enqueue(record, payload);
+        return { statusCode: 202, payload: Buffer.alloc(0), executedVersion: "$LATEST" };
+      }
+      return invoker.invoke(record, payload);
+    },
+    functionExists(nameOrArn) {
+      try {
+        findFunction(store, nameOrArn);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    isInvokeAllowed(nameOrArn, caller) {
+      try {
+        return isInvokeAllowed(findFunction(store, nameOrArn).policy, caller);
+      } catch {
+        return false;
+      }
+    },
+  };
+
+  return {
+    name: "lambda",
+    async handle(req, res) {
+      try {
+        await api.handle(req, res);
+      } catch (error) {
+        if (!(error instanceof LambdaError)) throw error;
+        sendRestJsonError(res, error.status, error.code, error.message);
+      }
+    },
+    async close() {
+      invoker.close();
+      await pool.close();
+    },
+  };
 }
