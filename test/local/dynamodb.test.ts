@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   CreateTableCommand,
   DeleteTableCommand,
@@ -20,14 +21,14 @@ import { startTestCloud, type TestCloud } from "./cloud.ts";
 
 const TABLE = "S3-object-size-history";
 
-function record(bucketName: string, timestamp: number, totalSize: number) {
+function record(bucketName: string, timestamp: number, totalSize: number): Record<string, AttributeValue> {
   return recordToItem({
     bucketName,
     timestamp,
     totalSize,
     objectCount: 1,
     recordedAt: new Date(timestamp).toISOString(),
-  });
+  }) as Record<string, AttributeValue>;
 }
 
 describe("local DynamoDB (dynalite)", () => {
