@@ -68,14 +68,15 @@ export class LambdaApi {
       return {
         status: 200,
         body: {
-          Configuration: functionConfiguration(found),
+          Configuration: functionConfiguration(found, this.ctx.realism),
           Code: { RepositoryType: "S3", Location: `file://${this.store.zipPath(found)}` },
           ...(Object.keys(found.tags).length > 0 ? { Tags: found.tags } : {}),
         },
       };
     }
     if (!sub && m === "DELETE") return this.delete(record());
-    if (sub === "configuration" && m === "GET") return { status: 200, body: functionConfiguration(record()) };
+    if (sub === "configuration" && m === "GET")
+      return { status: 200, body: functionConfiguration(record(), this.ctx.realism) };
     if (sub === "configuration" && m === "PUT") return this.updateConfiguration(record(), body());
     if (sub === "code" && m === "PUT") return this.updateCode(record(), body());
     if (sub === "invocations" && m === "POST") return this.invoke(record(), req);
@@ -122,14 +123,14 @@ export class LambdaApi {
       lastModified: awsTimestamp(new Date(now)),
       revisionId: randomUUID(),
       generation: 1,
-      pendingUntil: now + this.ctx.realism.functionPendingMs,
-      updatingUntil: 0,
+      createdAt: now,
+      updatedAt: 0,
       policy: [],
       tags: (input.Tags as Record<string, string> | undefined) ?? {},
     };
     this.store.functions.set(name, record);
     this.store.save();
-    return functionConfiguration(record);
+    return functionConfiguration(record, this.ctx.realism);
   }
 
   private list(req: EdgeRequest): Reply {
@@ -138,7 +139,9 @@ export class LambdaApi {
     const size = Math.min(Number(req.query.get("MaxItems") ?? 50) || 50, 50);
     const page = names.slice(start, start + size);
     const next = start + size < names.length ? { NextMarker: String(start + size) } : {};
-    const functions = page.map((name) => functionConfiguration(this.store.functions.get(name)!));
+    const functions = page.map((name) =>
+      functionConfiguration(this.store.functions.get(name)!, this.ctx.realism),
+    );
     return { status: 200, body: { Functions: functions, ...next } };
   }
 
@@ -181,16 +184,16 @@ export class LambdaApi {
   }
 
   private updated(record: FunctionRecord): Reply {
-    record.updatingUntil = Date.now() + this.ctx.realism.functionUpdateMs;
+    record.updatedAt = Date.now();
     this.store.touch(record, "code");
     this.pool.retire(record.name, record.generation);
     this.store.removeCode(record.name, record.codeHash);
-    return { status: 200, body: functionConfiguration(record) };
+    return { status: 200, body: functionConfiguration(record, this.ctx.realism) };
   }
 
   private async invoke(record: FunctionRecord, req: EdgeRequest): Promise<Reply> {
     const type = String(req.headers["x-amz-invocation-type"] ?? "RequestResponse");
-    assertActive(record);
+    assertActive(record, this.ctx.realism);
     if (req.body.length > 0) {
       try {
         JSON.parse(req.body.toString("utf8"));
@@ -265,8 +268,8 @@ export class LambdaApi {
 
   private assertUpdatable(record: FunctionRecord, input: Body): void {
     checkRevision(record, input.RevisionId as string | undefined);
-    assertActive(record);
-    if (lastUpdateStatus(record) === "InProgress") {
+    assertActive(record, this.ctx.realism);
+    if (lastUpdateStatus(record, this.ctx.realism) === "InProgress") {
       throw new LambdaError(
         409,
         "ResourceConflictException",

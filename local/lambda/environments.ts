@@ -227,7 +227,7 @@ class ExecutionEnvironment {
     clearTimeout(current.timer);
     const duration = Date.now() - (current.deliveredAt ?? Date.now());
     const cold = current.deliveredAt !== undefined && this.initDuration !== undefined && !this.reportedInit;
-    this.log(`END RequestId: ${current.requestId}`);
+    this.log(`END RequestId: ${current.requestId}`, current);
     this.log(
       [
         `REPORT RequestId: ${current.requestId}`,

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { dirname, join, resolve, sep } from "node:path";
 import yauzl from "yauzl";
 import { JsonFile } from "../state.ts";
-import { LOCAL_ACCOUNT_ID } from "../types.ts";
+import { LOCAL_ACCOUNT_ID, type RealismSettings } from "../types.ts";
 import type { PolicyStatement } from "./permissions.ts";
 
 export interface FunctionRecord {
@@ -28,9 +28,10 @@ export interface FunctionRecord {
   revisionId: string;
   /** Bumped by every code or configuration change: environments of an older generation retire. */
   generation: number;
-  /** Epoch ms until which State is Pending / LastUpdateStatus InProgress (realism switches). */
-  pendingUntil: number;
-  updatingUntil: number;
+  /** Epoch ms of creation and of the last code/config update: State and LastUpdateStatus follow from
+   * them and the realism switches, read live so a test can turn a delay off again. */
+  createdAt: number;
+  updatedAt: number;
   policy: PolicyStatement[];
   tags: Record<string, string>;
 }
@@ -175,16 +176,16 @@ export function functionArn(record: Pick<FunctionRecord, "name" | "region">): st
   return `arn:aws:lambda:${record.region}:${LOCAL_ACCOUNT_ID}:function:${record.name}`;
 }
 
-export const functionState = (record: FunctionRecord, now = Date.now()) =>
-  now < record.pendingUntil ? "Pending" : "Active";
+export const functionState = (record: FunctionRecord, realism: RealismSettings, now = Date.now()) =>
+  now - record.createdAt < realism.functionPendingMs ? "Pending" : "Active";
 
-export const lastUpdateStatus = (record: FunctionRecord, now = Date.now()) =>
-  now < record.updatingUntil ? "InProgress" : "Successful";
+export const lastUpdateStatus = (record: FunctionRecord, realism: RealismSettings, now = Date.now()) =>
+  record.updatedAt > 0 && now - record.updatedAt < realism.functionUpdateMs ? "InProgress" : "Successful";
 
 /** FunctionConfiguration as AWS returns it from Create/Get/Update/List. */
-export function functionConfiguration(record: FunctionRecord) {
-  const state = functionState(record);
-  const update = lastUpdateStatus(record);
+export function functionConfiguration(record: FunctionRecord, realism: RealismSettings) {
+  const state = functionState(record, realism);
+  const update = lastUpdateStatus(record, realism);
   return {
     FunctionName: record.name,
     FunctionArn: functionArn(record),

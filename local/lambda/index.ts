@@ -31,7 +31,7 @@ export async function createLambdaService(
   ctx.lambda = {
     async invoke(nameOrArn, payload, { invocationType }) {
       const record = findFunction(store, nameOrArn);
-      assertActive(record);
+      assertActive(record, ctx.realism);
       if (invocationType === "Event") {
         invoker.enqueue(record, payload);
         return { statusCode: 202, payload: Buffer.alloc(0), executedVersion: "$LATEST" };

@@ -1,6 +1,6 @@
 // Invocation: finds the function, refuses it while Pending, runs it in an environment, shapes the result
 // as Invoke returns it; Event invocations are queued and retried on function error as AWS does.
-import type { CloudContext, InvokeResult } from "../types.ts";
+import type { CloudContext, InvokeResult, RealismSettings } from "../types.ts";
 import type { EnvironmentPool } from "./environments.ts";
 import { LambdaError, notFound } from "./errors.ts";
 import { type FunctionRecord, type FunctionStore, functionArn, functionState } from "./functions.ts";
@@ -22,8 +22,8 @@ export function findFunction(store: FunctionStore, nameOrArn: string, qualifier?
   return record;
 }
 
-export function assertActive(record: FunctionRecord): void {
-  const state = functionState(record);
+export function assertActive(record: FunctionRecord, realism: RealismSettings): void {
+  const state = functionState(record, realism);
   if (state !== "Active") {
     throw new LambdaError(
       409,
