@@ -1,0 +1,254 @@
+import { expect } from "chai";
+import { decodeAwsChunked, decodeUpload } from "../../local/s3/aws-chunked.ts";
+import { S3Failure } from "../../local/s3/failure.ts";
+import { pageKeys } from "../../local/s3/listing.ts";
+import {
+  buildEventRecord,
+  createSequencer,
+  encodeEventKey,
+  matchingConfigurations,
+  type NotificationConfiguration,
+  parseNotificationConfiguration,
+  validateNotificationConfiguration,
+} from "../../local/s3/notifications.ts";
+
+const ARN = "arn:aws:lambda:us-east-1:000000000000:function:tracker";
+
+function configXml(...entries: string[]): string {
+  return `<?xml version="1.0"?><NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${entries.join("")}</NotificationConfiguration>`;
+}
+
+function entry(events: string[], rules: Array<[string, string]> = [], id = ""): string {
+  const filter = rules.length
+    ? `<Filter><S3Key>${rules.map(([name, value]) => `<FilterRule><Name>${name}</Name><Value>${value}</Value></FilterRule>`).join("")}</S3Key></Filter>`
+    : "";
+  return `<CloudFunctionConfiguration>${id ? `<Id>${id}</Id>` : ""}<CloudFunction>${ARN}</CloudFunction>${events.map((event) => `<Event>${event}</Event>`).join("")}${filter}</CloudFunctionConfiguration>`;
+}
+
+function thrown(action: () => unknown): S3Failure {
+  try {
+    action();
+  } catch (error) {
+    expect(error).to.be.instanceOf(S3Failure);
+    return error as S3Failure;
+  }
+  throw new Error("expected a failure");
+}
+
+const allowAll = { functionExists: () => true, isInvokeAllowed: () => true };
+
+describe("S3 notification configuration", () => {
+  it("reads functions, events and filter rules, generating an Id when missing", () => {
+    const config = parseNotificationConfiguration(
+      configXml(
+        entry(
+          ["s3:ObjectCreated:*"],
+          [
+            ["prefix", "in/"],
+            ["Suffix", ".txt"],
+          ],
+        ),
+      ),
+    );
+    expect(config.functions).to.have.length(1);
+    const [only] = config.functions;
+    expect(only).to.include({ functionArn: ARN, prefix: "in/", suffix: ".txt" });
+    expect(only?.events).to.deep.equal(["s3:ObjectCreated:*"]);
+    expect(only?.id).to.match(/^[A-Za-z0-9+/=]{20,}$/);
+  });
+
+  it("refuses unknown events and repeated filter rules with InvalidArgument", () => {
+    expect(
+      thrown(() => parseNotificationConfiguration(configXml(entry(["s3:ObjectMoved:*"])))).code,
+    ).to.equal("InvalidArgument");
+    const twice = thrown(() =>
+      parseNotificationConfiguration(
+        configXml(
+          entry(
+            ["s3:ObjectCreated:*"],
+            [
+              ["prefix", "a"],
+              ["prefix", "b"],
+            ],
+          ),
+        ),
+      ),
+    );
+    expect(twice.code).to.equal("InvalidArgument");
+  });
+
+  it("refuses configurations that share an event type with overlapping filters", () => {
+    const overlapping = parseNotificationConfiguration(
+      configXml(
+        entry(["s3:ObjectCreated:*"], [["prefix", "logs/"]], "a"),
+        entry(["s3:ObjectCreated:Put"], [["prefix", "logs/2024/"]], "b"),
+      ),
+    );
+    const error = thrown(() =>
+      validateNotificationConfiguration(overlapping, {
+        bucket: "b",
+        accountId: "000000000000",
+        lambda: allowAll,
+      }),
+    );
+    expect(error.code).to.equal("InvalidArgument");
+    expect(error.message).to.contain("Configurations overlap");
+    const disjoint = parseNotificationConfiguration(
+      configXml(
+        entry(["s3:ObjectCreated:*"], [["prefix", "logs/"]], "a"),
+        entry(["s3:ObjectCreated:*"], [["prefix", "data/"]], "b"),
+      ),
+    );
+    validateNotificationConfiguration(disjoint, { bucket: "b", accountId: "000000000000", lambda: allowAll });
+  });
+
+  it("validates that each function exists and lets S3 invoke it for this bucket and account", () => {
+    const config = parseNotificationConfiguration(configXml(entry(["s3:ObjectCreated:*"])));
+    const asked: unknown[] = [];
+    const refusing = {
+      functionExists: () => true,
+      isInvokeAllowed: (_arn: string, caller: unknown) => {
+        asked.push(caller);
+        return false;
+      },
+    };
+    const error = thrown(() =>
+      validateNotificationConfiguration(config, {
+        bucket: "data",
+        accountId: "000000000000",
+        lambda: refusing,
+      }),
+    );
+    expect(error.message)
+      .to.contain("Unable to validate the following destination configurations")
+      .and.contain(ARN);
+    expect(asked).to.deep.equal([
+      { principal: "s3.amazonaws.com", sourceArn: "arn:aws:s3:::data", sourceAccount: "000000000000" },
+    ]);
+    expect(() =>
+      validateNotificationConfiguration(config, {
+        bucket: "data",
+        accountId: "000000000000",
+        lambda: undefined,
+      }),
+    ).to.throw(S3Failure);
+  });
+
+  it("matches events by type pattern and keys by prefix and suffix", () => {
+    const config: NotificationConfiguration = {
+      functions: [
+        { id: "created", functionArn: ARN, events: ["s3:ObjectCreated:*"], prefix: "in/", suffix: ".txt" },
+        { id: "removed", functionArn: ARN, events: ["s3:ObjectRemoved:Delete"] },
+      ],
+    };
+    const ids = (eventName: string, key: string) =>
+      matchingConfigurations(config, eventName, key).map((c) => c.id);
+    expect(ids("s3:ObjectCreated:Put", "in/a.txt")).to.deep.equal(["created"]);
+    expect(ids("s3:ObjectCreated:Copy", "in/a.txt")).to.deep.equal(["created"]);
+    expect(ids("s3:ObjectCreated:Put", "out/a.txt")).to.deep.equal([]);
+    expect(ids("s3:ObjectCreated:Put", "in/a.png")).to.deep.equal([]);
+    expect(ids("s3:ObjectRemoved:Delete", "anything")).to.deep.equal(["removed"]);
+    expect(ids("s3:ObjectRemoved:DeleteMarkerCreated", "anything")).to.deep.equal([]);
+  });
+});
+
+describe("S3 event records", () => {
+  it("builds AWS's 2.1 record with the URL-encoded key, size, eTag and sequencer", () => {
+    const record = buildEventRecord(
+      {
+        eventName: "s3:ObjectCreated:Put",
+        bucket: "data",
+        key: "my dir/a+b&c.txt",
+        region: "eu-west-1",
+        accountId: "000000000000",
+        time: new Date("2026-01-02T03:04:05.678Z"),
+        sourceIp: "127.0.0.1",
+        requestId: "REQ",
+        hostId: "HOST",
+        sequencer: "0000ABC",
+        size: 18,
+        eTag: "d41d8cd98f00b204e9800998ecf8427e",
+      },
+      "tracker",
+    );
+    expect(record).to.deep.equal({
+      eventVersion: "2.1",
+      eventSource: "aws:s3",
+      awsRegion: "eu-west-1",
+      eventTime: "2026-01-02T03:04:05.678Z",
+      eventName: "ObjectCreated:Put",
+      userIdentity: { principalId: "AWS:000000000000" },
+      requestParameters: { sourceIPAddress: "127.0.0.1" },
+      responseElements: { "x-amz-request-id": "REQ", "x-amz-id-2": "HOST" },
+      s3: {
+        s3SchemaVersion: "1.0",
+        configurationId: "tracker",
+        bucket: { name: "data", ownerIdentity: { principalId: "000000000000" }, arn: "arn:aws:s3:::data" },
+        object: {
+          key: "my+dir%2Fa%2Bb%26c.txt",
+          size: 18,
+          eTag: "d41d8cd98f00b204e9800998ecf8427e",
+          sequencer: "0000ABC",
+        },
+      },
+    });
+  });
+
+  it("encodes keys as S3 does in events: spaces as '+', reserved characters escaped", () => {
+    expect(encodeEventKey("assignment1.txt")).to.equal("assignment1.txt");
+    expect(encodeEventKey("a b/c(d)")).to.equal("a+b%2Fc%28d%29");
+  });
+
+  it("hands out sequencers that always grow, even when the clock stands still", () => {
+    const next = createSequencer(() => 1_700_000_000_000);
+    const values = [next(), next(), next()];
+    expect([...values].sort()).to.deep.equal(values);
+    expect(new Set(values).size).to.equal(3);
+    expect(values[0]).to.match(/^[0-9A-F]{18}$/);
+  });
+});
+
+describe("S3 aws-chunked uploads", () => {
+  it("unwraps signed chunks and the trailer, and drops the chunking headers", () => {
+    const body = Buffer.from(
+      "5;chunk-signature=aa\r\nhello\r\n6;chunk-signature=bb\r\n world\r\n0;chunk-signature=cc\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n",
+    );
+    expect(decodeAwsChunked(body).payload.toString()).to.equal("hello world");
+    const upload = decodeUpload(
+      {
+        "content-encoding": "aws-chunked",
+        "x-amz-decoded-content-length": "11",
+        "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+        "x-amz-trailer": "x-amz-checksum-crc32",
+        "content-type": "text/plain",
+      },
+      body,
+    );
+    expect(upload.body.toString()).to.equal("hello world");
+    expect(upload.headers).to.deep.equal({ "content-type": "text/plain", "content-length": "11" });
+  });
+
+  it("refuses a body whose CRC32 trailer does not match with BadDigest", () => {
+    const body = Buffer.from("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n");
+    const error = thrown(() => decodeUpload({ "content-encoding": "aws-chunked" }, body));
+    expect(error.code).to.equal("BadDigest");
+  });
+});
+
+describe("S3 listing pages", () => {
+  const keys = ["a", "a-b", "a.b", "a/b", "a/c", "b"];
+
+  it("resumes after the last key and counts common prefixes towards the page size", () => {
+    const first = pageKeys(keys, { prefix: "", delimiter: "/", after: "", maxKeys: 4 });
+    expect(first.entries).to.deep.equal([
+      { key: "a" },
+      { key: "a-b" },
+      { key: "a.b" },
+      { commonPrefix: "a/" },
+    ]);
+    expect(first.truncated).to.equal(true);
+    const second = pageKeys(keys, { prefix: "", delimiter: "/", after: first.last, maxKeys: 4 });
+    expect(second.entries).to.deep.equal([{ key: "b" }]);
+    expect(second.truncated).to.equal(false);
+  });
+});
