@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { CreateRoleCommand, type IAMClient } from "@aws-sdk/client-iam";
 import {
   AddPermissionCommand,
   CreateFunctionCommand,
@@ -19,32 +18,7 @@ import {
 import { expect } from "chai";
 import { arnLike, buildStatement, isInvokeAllowed } from "../../local/lambda/permissions.ts";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
-import { ECHO_FUNCTION_DIR, zipFolder } from "./fixtures/lambda-zip.ts";
-
-export async function createLambdaRole(iam: IAMClient, name: string): Promise<string> {
-  const trust = {
-    Version: "2012-10-17",
-    Statement: [
-      { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
-    ],
-  };
-  const created = await iam.send(
-    new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust) }),
-  );
-  return created.Role!.Arn!;
-}
-
-export async function expectError(promise: Promise<unknown>, name: string, status: number): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    const failure = error as Error & { $metadata?: { httpStatusCode?: number } };
-    expect(failure.name, failure.message).to.equal(name);
-    expect(failure.$metadata?.httpStatusCode).to.equal(status);
-    return failure;
-  }
-  throw new Error(`expected ${name}, but the call succeeded`);
-}
+import { createLambdaRole, ECHO_FUNCTION_DIR, expectError, zipFolder } from "./fixtures/lambda.ts";
 
 const decode = (payload: Uint8Array | undefined) => JSON.parse(Buffer.from(payload ?? []).toString("utf8"));
 
