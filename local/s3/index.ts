@@ -31,6 +31,11 @@ const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
 /** Presigned-URL parameters: the edge accepts any signature, and s3rver would look the key up. */
 const SIGNATURE_QUERY = /^X-Amz-(Algorithm|Credential|Date|Expires|SignedHeaders|Signature|Security-Token)$/i;
 
+/** No subresource: the SDK's `x-id=<Operation>` and presigning parameters do not count. */
+function isPlain(query: URLSearchParams): boolean {
+  return [...query.keys()].every((name) => name === "x-id" || SIGNATURE_QUERY.test(name));
+}
+
 export async function createS3Service(ctx: CloudContext): Promise<Service> {
   const directory = join(ctx.dataDir, "s3");
   mkdirSync(directory, { recursive: true });
@@ -117,7 +122,7 @@ export async function createS3Service(ctx: CloudContext): Promise<Service> {
 
   const handleBucket = async (bucket: string, req: EdgeRequest, res: ServerResponse) => {
     const { method, query } = req;
-    if (method === "PUT" && [...query.keys()].length === 0) return createBucket(bucket, req, res);
+    if (method === "PUT" && isPlain(query)) return createBucket(bucket, req, res);
     const extra = BUCKET_EXTRAS.find((name) => query.has(name));
     if (extra || method === "HEAD" || method === "GET") {
       if (method === "HEAD") {
@@ -171,7 +176,7 @@ export async function createS3Service(ctx: CloudContext): Promise<Service> {
       throw new S3Failure(501, "NotImplemented", "The local cloud's buckets are unversioned");
     }
     const response = await forward(req);
-    if (method === "DELETE" && query.size === 0 && response.status === 204) settings.remove(bucket);
+    if (method === "DELETE" && isPlain(query) && response.status === 204) settings.remove(bucket);
     if (method === "POST" && query.has("delete") && response.status === 200) {
       for (const deleted of xmlChildren(parseXml(response.body.toString("utf8")), "Deleted")) {
         notifier.objectRemoved(bucket, xmlText(deleted, "Key") ?? "", req, response);
@@ -209,7 +214,7 @@ export async function createS3Service(ctx: CloudContext): Promise<Service> {
       );
     } else if (method === "POST" && query.has("uploadId")) {
       notifier.objectCreated(bucket, key, "s3:ObjectCreated:CompleteMultipartUpload", req, response);
-    } else if (method === "DELETE" && query.size === 0) {
+    } else if (method === "DELETE" && isPlain(query)) {
       notifier.objectRemoved(bucket, key, req, response);
     }
   };

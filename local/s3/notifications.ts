@@ -221,10 +221,11 @@ export function renderNotificationConfiguration(config: NotificationConfiguratio
   return `<NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${entries.join("")}${eventBridge}</NotificationConfiguration>`;
 }
 
-/** Keys in event records are URL-encoded as S3 does it: like a form, spaces as '+'. */
+/** Keys in event records are URL-encoded as S3 does it: like a form, spaces as '+', but '/' kept. */
 export function encodeEventKey(key: string): string {
   return encodeURIComponent(key)
     .replace(/%20/g, "+")
+    .replace(/%2F/g, "/")
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

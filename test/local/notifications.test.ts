@@ -1,3 +1,13 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AddPermissionCommand, CreateFunctionCommand } from "@aws-sdk/client-lambda";
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { decodeAwsChunked, decodeUpload } from "../../local/s3/aws-chunked.ts";
 import { S3Failure } from "../../local/s3/failure.ts";
@@ -11,6 +21,8 @@ import {
   parseNotificationConfiguration,
   validateNotificationConfiguration,
 } from "../../local/s3/notifications.ts";
+import { startTestCloud, type TestCloud } from "./cloud.ts";
+import { createLambdaRole, zipFolder } from "./fixtures/lambda.ts";
 
 const ARN = "arn:aws:lambda:us-east-1:000000000000:function:tracker";
 
@@ -185,7 +197,7 @@ describe("S3 event records", () => {
         configurationId: "tracker",
         bucket: { name: "data", ownerIdentity: { principalId: "000000000000" }, arn: "arn:aws:s3:::data" },
         object: {
-          key: "my+dir%2Fa%2Bb%26c.txt",
+          key: "my+dir/a%2Bb%26c.txt",
           size: 18,
           eTag: "d41d8cd98f00b204e9800998ecf8427e",
           sequencer: "0000ABC",
@@ -194,9 +206,9 @@ describe("S3 event records", () => {
     });
   });
 
-  it("encodes keys as S3 does in events: spaces as '+', reserved characters escaped", () => {
+  it("encodes keys as S3 does in events: spaces as '+', slashes kept, reserved characters escaped", () => {
     expect(encodeEventKey("assignment1.txt")).to.equal("assignment1.txt");
-    expect(encodeEventKey("a b/c(d)")).to.equal("a+b%2Fc%28d%29");
+    expect(encodeEventKey("a b/c(d)")).to.equal("a+b/c%28d%29");
   });
 
   it("hands out sequencers that always grow, even when the clock stands still", () => {
@@ -250,5 +262,116 @@ describe("S3 listing pages", () => {
     const second = pageKeys(keys, { prefix: "", delimiter: "/", after: first.last, maxKeys: 4 });
     expect(second.entries).to.deep.equal([{ key: "b" }]);
     expect(second.truncated).to.equal(false);
+  });
+});
+
+describe("S3 notifications delivered to a local Lambda function", () => {
+  let test: TestCloud;
+  let recordDir: string;
+  const bucket = "notified";
+  const functionName = "record-writer";
+  let functionArn: string;
+
+  before(async () => {
+    test = await startTestCloud();
+    recordDir = mkdtempSync(join(tmpdir(), "s3size-records-"));
+    const role = await createLambdaRole(test.clients.iam, "record-writer-role");
+    // Writes each record it receives to a file, named by its sequencer, for the test to read.
+    const code = `import { writeFileSync } from "node:fs";
+export const handler = async (event) => {
+  for (const record of event.Records) {
+    writeFileSync(process.env.RECORD_DIR + "/" + record.s3.object.sequencer + ".json", JSON.stringify(record));
+  }
+};`;
+    const created = await test.clients.lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: functionName,
+        Runtime: "nodejs22.x",
+        Role: role,
+        Handler: "index.handler",
+        Code: {
+          ZipFile: await zipFolder(mkdtempSync(join(tmpdir(), "s3size-empty-")), { "index.mjs": code }),
+        },
+        Environment: { Variables: { RECORD_DIR: recordDir } },
+      }),
+    );
+    functionArn = created.FunctionArn!;
+    await test.clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+  after(async () => {
+    await test.stop();
+    rmSync(recordDir, { recursive: true, force: true });
+  });
+
+  const configure = () =>
+    test.clients.s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: bucket,
+        NotificationConfiguration: {
+          LambdaFunctionConfigurations: [
+            {
+              Id: "tracker",
+              LambdaFunctionArn: functionArn,
+              Events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+              Filter: { Key: { FilterRules: [{ Name: "prefix", Value: "in/" }] } },
+            },
+          ],
+        },
+      }),
+    );
+
+  /** Waits (bounded) until `count` records have been written by the function, oldest first. */
+  async function records(count: number) {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const files = readdirSync(recordDir).sort();
+      if (files.length >= count) {
+        return files.map((file) => JSON.parse(readFileSync(join(recordDir, file), "utf8")));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`the function wrote ${readdirSync(recordDir).length} records, expected ${count}`);
+  }
+
+  it("refuses the configuration until the function's policy lets S3 invoke it for this bucket", async () => {
+    const error = await configure().then(
+      () => undefined,
+      (caught: unknown) => caught as Error & { $metadata: { httpStatusCode?: number } },
+    );
+    expect(error?.name).to.equal("InvalidArgument");
+    expect(error?.message).to.contain(functionArn);
+    await test.clients.lambda.send(
+      new AddPermissionCommand({
+        FunctionName: functionName,
+        StatementId: "s3-invoke",
+        Action: "lambda:InvokeFunction",
+        Principal: "s3.amazonaws.com",
+        SourceArn: `arn:aws:s3:::${bucket}`,
+        SourceAccount: "000000000000",
+      }),
+    );
+    await configure();
+  });
+
+  it("invokes the function with AWS's record for a put and then a delete of a matching key", async () => {
+    const put = await test.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: "in/a b.txt", Body: "Empty Assignment 1" }),
+    );
+    const [created] = await records(1);
+    await test.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "in/a b.txt" }));
+    const [, removed] = await records(2);
+
+    expect(created).to.deep.include({
+      eventVersion: "2.1",
+      eventSource: "aws:s3",
+      eventName: "ObjectCreated:Put",
+    });
+    expect(created.awsRegion).to.equal("us-east-1");
+    expect(created.s3.configurationId).to.equal("tracker");
+    expect(created.s3.bucket).to.deep.include({ name: bucket, arn: `arn:aws:s3:::${bucket}` });
+    expect(created.s3.object).to.include({ key: "in/a+b.txt", size: 18, eTag: put.ETag?.replace(/"/g, "") });
+    expect(removed.eventName).to.equal("ObjectRemoved:Delete");
+    expect(removed.s3.object.key).to.equal("in/a+b.txt");
+    expect(removed.s3.object.sequencer > created.s3.object.sequencer).to.equal(true);
+    expect(removed.s3.object).to.not.have.property("size");
   });
 });
