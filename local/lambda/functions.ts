@@ -2,6 +2,7 @@
 // hash, as AWS unpacks it into /var/task), resource policy and tags, persisted in one JSON file.
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import yauzl from "yauzl";
 import { JsonFile } from "../state.ts";
@@ -63,8 +64,19 @@ export class FunctionStore {
     return join(this.root, "zips", record.name, `${record.codeHash}.zip`);
   }
 
+  /**
+   * Unpacked code lives outside the state dir, in the system's temp folder: a state dir inside a
+   * project would let a function's bare imports climb into the project's node_modules, hiding a zip
+   * that is missing a dependency (on AWS, /var/task has nothing above it). The kept zip is the
+   * source of truth; a folder the OS cleaned away is unpacked again.
+   */
   codeDir(record: Pick<FunctionRecord, "name" | "codeHash">): string {
-    return join(this.root, "code", record.name, record.codeHash);
+    return join(this.codeRoot(record.name), record.codeHash);
+  }
+
+  private codeRoot(name: string): string {
+    const scope = createHash("sha256").update(resolve(this.root)).digest("hex").slice(0, 12);
+    return join(tmpdir(), "s3size-lambda-code", scope, name);
   }
 
   /** Validates and stores a zip; returns the code fields of the record. Throws BadZipError. */
@@ -98,8 +110,7 @@ export class FunctionStore {
 
   /** Drops code of hashes no longer in use by the function (after an update) or all of it (delete). */
   removeCode(name: string, keepHash?: string): void {
-    for (const kind of ["zips", "code"]) {
-      const dir = join(this.root, kind, name);
+    for (const dir of [join(this.root, "zips", name), this.codeRoot(name)]) {
       if (!keepHash) {
         rmSync(dir, { recursive: true, force: true });
         continue;
