@@ -24,7 +24,7 @@ export function chartFontDirCandidates(env: NodeJS.ProcessEnv = process.env): st
   const override = env[CHART_FONT_DIR_ENV];
   if (override) return [path.resolve(override)];
   // Deployed: the packager puts fonts/ next to the bundle, which is what import.meta.url names then.
-  const candidates = [fileURLToPath(new URL("./fonts/", import.meta.url))];
+  const candidates = [path.resolve(fileURLToPath(new URL("./fonts/", import.meta.url)))];
   try {
     const regular = createRequire(import.meta.url).resolve(`dejavu-fonts-ttf/ttf/${CHART_FONT_FILES[0]}`);
     candidates.push(path.dirname(regular));

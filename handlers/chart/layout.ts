@@ -96,6 +96,7 @@ export const FONT_PX = {
 export const ZERO_INSET = 8;
 export const LEGEND_SAMPLE_WIDTH = 30;
 const MARKER_RADIUS = 4.5;
+const MAX_POINT_LABELS = 12;
 
 /** Ticks at a 1-2-5 step covering [min, max] with about `count` intervals: 0..27 by 6 → 0, 5, …, 30. */
 export function niceTicks(min: number, max: number, count: number): number[] {
@@ -231,7 +232,8 @@ export function chartLayout(input: SizeChartInput): ChartLayout {
     legendItems.push({ kind, label, x: legendX });
     legendX += LEGEND_SAMPLE_WIDTH + 8 + estimateTextWidth(label, FONT_PX.legend) + 28;
   };
-  addLegend("step", "Total size (holds until the next change)");
+  if (stepPath.length > 0 || markers.length > 0)
+    addLegend("step", "Total size (holds until the next change)");
   if (input.max)
     addLegend("max", input.max.scope === "global" ? "Maximum of all buckets" : "Maximum of this bucket");
 
@@ -296,22 +298,22 @@ function maxLineLayout(
   lineY: number,
   stepPath: { x: number; y: number }[],
 ): MaxLineLayout {
-  const whose = max.scope === "global" ? "highest of all buckets" : "highest of this bucket";
-  const prefix = `max ${formatBytes(max.totalSize)} (bucket `;
-  const suffix = `, ${whose})`;
   const px = FONT_PX.maxLabel;
-  const room = plot.width * 0.7 - estimateTextWidth(prefix + suffix, px, true);
-  const label = `${prefix}${fitText(max.bucket, px, Math.max(room, 60), true)}${suffix}`;
+  const prefix = `max ${formatBytes(max.totalSize)} (${max.scope === "global" ? "global, in bucket" : "this bucket:"} `;
+  const room = plot.width * 0.7 - estimateTextWidth(`${prefix})`, px, true);
+  const label = `${prefix}${fitText(max.bucket, px, Math.max(room, 60), true)})`;
 
   const boxWidth = estimateTextWidth(label, px, true) + 12;
   const boxHeight = px + 8;
   const inset = 8;
   const gap = 3;
-  const lefts = [plot.left + inset, plot.left + plot.width - inset - boxWidth];
-  const above = lineY - gap - boxHeight;
-  const below = lineY + gap + 1;
+  const leftmost = plot.left + inset;
+  const rightmost = plot.left + plot.width - inset - boxWidth;
+  // Preferred: a corner of the plot; failing that, anywhere along the line that the step line leaves free.
+  const lefts = [leftmost, rightmost];
+  for (let left = leftmost + 20; left < rightmost; left += 20) lefts.push(left);
   const candidates: Rect[] = [];
-  for (const top of [above, below]) {
+  for (const top of [lineY - gap - boxHeight, lineY + gap + 1]) {
     for (const left of lefts) candidates.push({ left, top, width: boxWidth, height: boxHeight });
   }
   const inside = (r: Rect) => r.top >= plot.top + 2 && r.top + r.height <= plot.top + plot.height - 2;
@@ -334,6 +336,8 @@ function pointLabels(
   stepPath: { x: number; y: number }[],
   maxLine: MaxLineLayout | undefined,
 ): { text: string; box: Rect }[] {
+  // Past a dozen records the values turn into a wall of numbers; the axis has to do then.
+  if (markers.length > MAX_POINT_LABELS) return [];
   const px = FONT_PX.pointLabel;
   const taken: Rect[] = markers.map((m) => ({
     left: m.x - MARKER_RADIUS - 1,
