@@ -1,14 +1,85 @@
-// Placeholder until the API Gateway emulation lands.
+// The local cloud's API Gateway (REST APIs): the restJson control plane over apigateway.json, and the
+// execute-api data plane that serves deployed stages.
+import { join } from "node:path";
+import { parseJsonBody, sendJson, sendRestJsonError } from "../protocol/json.ts";
+import { JsonFile } from "../state.ts";
+import type { ApiGatewayService, CloudContext, EdgeRequest } from "../types.ts";
+import { deploymentRoutes } from "./deployments.ts";
+import { createExecuteApi } from "./execute.ts";
+import type { ApiGatewayState } from "./model.ts";
+import { restApiRoutes } from "./rest-apis.ts";
+import { ApiGatewayError, badRequest, type ControlContext, type Route } from "./wire.ts";
 
-import { notImplementedService } from "../not-implemented.ts";
-import { sendJson } from "../protocol/json.ts";
-import type { ApiGatewayService, CloudContext } from "../types.ts";
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+}
 
-export async function createApiGatewayService(_ctx: CloudContext): Promise<ApiGatewayService> {
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return "([^/]+)";
+  });
+  return { route, pattern: new RegExp(`^${source}/?$`), names };
+}
+
+function resolve(routes: CompiledRoute[], req: EdgeRequest) {
+  for (const { route, pattern, names } of routes) {
+    if (route.method !== req.method) continue;
+    const match = req.path.match(pattern);
+    if (!match) continue;
+    const params = Object.fromEntries(
+      names.map((name, index) => [name, decodeURIComponent(match[index + 1]!)]),
+    );
+    return { route, params };
+  }
+  return undefined;
+}
+
+export async function createApiGatewayService(ctx: CloudContext): Promise<ApiGatewayService> {
+  const file = new JsonFile<ApiGatewayState>(join(ctx.dataDir, "apigateway.json"), () => ({ apis: {} }));
+  const state = file.load();
+  const control: ControlContext = { ctx, state, save: () => file.save(state) };
+  const routes = [...restApiRoutes(control), ...deploymentRoutes(control)].map(compile);
+
   return {
-    ...notImplementedService("apigateway"),
-    async execute(_target, _req, res) {
-      sendJson(res, 404, { message: "Not Found" });
+    name: "apigateway",
+    async handle(req, res) {
+      try {
+        const resolved = resolve(routes, req);
+        if (!resolved) {
+          return sendRestJsonError(
+            res,
+            404,
+            "NotFoundException",
+            `No operation at ${req.method} ${req.path}`,
+          );
+        }
+        let body: Record<string, unknown>;
+        try {
+          body = parseJsonBody(req.body);
+        } catch {
+          throw badRequest("Invalid JSON in the request body");
+        }
+        const result = resolved.route.run({
+          params: resolved.params,
+          query: req.query,
+          body,
+          region: req.region,
+        });
+        if (result.body === undefined) {
+          res.writeHead(result.status, { "content-length": "0" });
+          res.end();
+          return;
+        }
+        sendJson(res, result.status, result.body);
+      } catch (error) {
+        if (!(error instanceof ApiGatewayError)) throw error;
+        sendRestJsonError(res, error.status, error.code, error.message);
+      }
     },
+    execute: createExecuteApi(ctx, state),
   };
 }

@@ -1,0 +1,391 @@
+// Control plane for the API itself and its routes: REST APIs, the resource tree, methods, integrations
+// and their responses.
+import type { StoredApi, StoredIntegration, StoredMethod, StoredResource } from "./model.ts";
+import {
+  badRequest,
+  type ControlContext,
+  conflict,
+  epochSeconds,
+  findApi,
+  invalidPatch,
+  newId,
+  notFound,
+  pageOf,
+  patchOperations,
+  patchPath,
+  type Route,
+  stringMap,
+} from "./wire.ts";
+
+const PATH_PART = /^(\{[a-zA-Z0-9._-]+\+?\}|[a-zA-Z0-9._:@~!$&'()*+,;=-]+)$/;
+const HTTP_METHODS = new Set(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"]);
+const LAMBDA_URI = /^arn:aws:apigateway:[^:]+:[^:]+:(path|action)\/.+/;
+
+export function renderApi(api: StoredApi): Record<string, unknown> {
+  return {
+    id: api.id,
+    name: api.name,
+    description: api.description,
+    createdDate: api.createdDate,
+    version: api.version,
+    binaryMediaTypes: api.binaryMediaTypes.length > 0 ? api.binaryMediaTypes : undefined,
+    apiKeySource: api.apiKeySource,
+    endpointConfiguration: api.endpointConfiguration,
+    disableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
+    rootResourceId: api.rootResourceId,
+    tags: Object.keys(api.tags).length > 0 ? api.tags : undefined,
+  };
+}
+
+/** Without `embed=methods` API Gateway lists a resource's methods by name only. */
+function renderResource(resource: StoredResource, embed: boolean): Record<string, unknown> {
+  const methods = Object.entries(resource.resourceMethods);
+  return {
+    id: resource.id,
+    parentId: resource.parentId,
+    pathPart: resource.pathPart,
+    path: resource.path,
+    resourceMethods:
+      methods.length === 0
+        ? undefined
+        : Object.fromEntries(methods.map(([name, method]) => [name, embed ? method : {}])),
+  };
+}
+
+function findResource(api: StoredApi, id: string | undefined): StoredResource {
+  const resource = id ? api.resources[id] : undefined;
+  if (!resource) throw notFound("Invalid Resource identifier specified");
+  return resource;
+}
+
+function findMethod(resource: StoredResource, httpMethod: string | undefined): StoredMethod {
+  const method = httpMethod ? resource.resourceMethods[httpMethod.toUpperCase()] : undefined;
+  if (!method) throw notFound("Invalid Method identifier specified");
+  return method;
+}
+
+function findIntegration(method: StoredMethod): StoredIntegration {
+  if (!method.methodIntegration) throw notFound("Invalid Integration identifier specified");
+  return method.methodIntegration;
+}
+
+const embedsMethods = (query: URLSearchParams) => query.getAll("embed").includes("methods");
+
+export function restApiRoutes(control: ControlContext): Route[] {
+  const { state, save } = control;
+  const located = (params: Record<string, string>) => {
+    const api = findApi(control, params.restApiId);
+    const resource = findResource(api, params.resourceId);
+    return { api, resource };
+  };
+
+  return [
+    {
+      method: "POST",
+      template: "/restapis",
+      run({ body }) {
+        const name = body.name;
+        if (typeof name !== "string" || name === "") throw badRequest("Invalid REST API name specified");
+        const rootId = newId();
+        const endpoint = body.endpointConfiguration as StoredApi["endpointConfiguration"] | undefined;
+        const api: StoredApi = {
+          id: newId(),
+          name,
+          createdDate: epochSeconds(),
+          binaryMediaTypes: Array.isArray(body.binaryMediaTypes) ? body.binaryMediaTypes.map(String) : [],
+          apiKeySource: typeof body.apiKeySource === "string" ? body.apiKeySource : "HEADER",
+          endpointConfiguration: { types: endpoint?.types ?? ["EDGE"], ipAddressType: "ipv4" },
+          disableExecuteApiEndpoint: body.disableExecuteApiEndpoint === true,
+          rootResourceId: rootId,
+          tags: stringMap(body.tags) ?? {},
+          resources: { [rootId]: { id: rootId, path: "/", resourceMethods: {} } },
+          deployments: {},
+          stages: {},
+        };
+        if (typeof body.description === "string") api.description = body.description;
+        if (typeof body.version === "string") api.version = body.version;
+        state.apis[api.id] = api;
+        save();
+        return { status: 201, body: renderApi(api) };
+      },
+    },
+    {
+      method: "GET",
+      template: "/restapis",
+      run: ({ query }) => {
+        const apis = Object.values(state.apis).sort(
+          (a, b) => a.createdDate - b.createdDate || a.id.localeCompare(b.id),
+        );
+        const page = pageOf(apis, query);
+        return { status: 200, body: { ...page, item: page.item.map(renderApi) } };
+      },
+    },
+    {
+      method: "GET",
+      template: "/restapis/{restApiId}",
+      run: ({ params }) => ({ status: 200, body: renderApi(findApi(control, params.restApiId)) }),
+    },
+    {
+      method: "PATCH",
+      template: "/restapis/{restApiId}",
+      run({ params, body }) {
+        const api = findApi(control, params.restApiId);
+        for (const operation of patchOperations(body)) {
+          const [field, item] = patchPath(operation.path);
+          if (field === "binaryMediaTypes" && item) {
+            api.binaryMediaTypes = api.binaryMediaTypes.filter((type) => type !== item);
+            if (operation.op === "add") api.binaryMediaTypes.push(item);
+            else if (operation.op === "replace" && operation.value)
+              api.binaryMediaTypes.push(operation.value);
+            else if (operation.op !== "remove") throw invalidPatch(operation);
+          } else if (
+            (field === "name" || field === "description" || field === "version") &&
+            operation.op === "replace"
+          ) {
+            if (field === "name" && !operation.value) throw badRequest("Invalid REST API name specified");
+            api[field] = operation.value ?? "";
+          } else if (field === "apiKeySource" && operation.op === "replace") {
+            api.apiKeySource = operation.value ?? "HEADER";
+          } else if (field === "disableExecuteApiEndpoint" && operation.op === "replace") {
+            api.disableExecuteApiEndpoint = operation.value === "true";
+          } else if (field === "endpointConfiguration" && operation.op === "replace" && operation.value) {
+            api.endpointConfiguration.types = [operation.value];
+          } else {
+            throw invalidPatch(operation);
+          }
+        }
+        save();
+        return { status: 200, body: renderApi(api) };
+      },
+    },
+    {
+      method: "DELETE",
+      template: "/restapis/{restApiId}",
+      run({ params }) {
+        findApi(control, params.restApiId);
+        delete state.apis[params.restApiId!];
+        save();
+        return { status: 202 };
+      },
+    },
+    {
+      method: "GET",
+      template: "/restapis/{restApiId}/resources",
+      run({ params, query }) {
+        const api = findApi(control, params.restApiId);
+        const resources = Object.values(api.resources).sort((a, b) => a.path.localeCompare(b.path));
+        const page = pageOf(resources, query);
+        const embed = embedsMethods(query);
+        return { status: 200, body: { ...page, item: page.item.map((r) => renderResource(r, embed)) } };
+      },
+    },
+    {
+      method: "GET",
+      template: "/restapis/{restApiId}/resources/{resourceId}",
+      run: ({ params, query }) => ({
+        status: 200,
+        body: renderResource(located(params).resource, embedsMethods(query)),
+      }),
+    },
+    {
+      method: "POST",
+      template: "/restapis/{restApiId}/resources/{resourceId}",
+      run({ params, body }) {
+        const { api, resource: parent } = located(params);
+        const pathPart = typeof body.pathPart === "string" ? body.pathPart : "";
+        if (!PATH_PART.test(pathPart)) {
+          throw badRequest(
+            "Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace.",
+          );
+        }
+        if (/\+\}$/.test(parent.pathPart ?? "")) {
+          throw badRequest(
+            `Cannot create a child of a resource with a greedy path variable: ${parent.pathPart}`,
+          );
+        }
+        const siblings = Object.values(api.resources).filter((candidate) => candidate.parentId === parent.id);
+        if (siblings.some((sibling) => sibling.pathPart === pathPart)) {
+          throw conflict(`Another resource with the same parent already has this name: ${pathPart}`);
+        }
+        const variable = siblings.find((sibling) => sibling.pathPart?.startsWith("{"));
+        if (pathPart.startsWith("{") && variable) {
+          throw badRequest(
+            `A sibling (${variable.pathPart}) of this resource already has a variable path part -- only one is allowed`,
+          );
+        }
+        const resource: StoredResource = {
+          id: newId(),
+          parentId: parent.id,
+          pathPart,
+          path: parent.path === "/" ? `/${pathPart}` : `${parent.path}/${pathPart}`,
+          resourceMethods: {},
+        };
+        api.resources[resource.id] = resource;
+        save();
+        return { status: 201, body: renderResource(resource, false) };
+      },
+    },
+    {
+      method: "DELETE",
+      template: "/restapis/{restApiId}/resources/{resourceId}",
+      run({ params }) {
+        const { api, resource } = located(params);
+        if (resource.id === api.rootResourceId) throw badRequest("Cannot delete root resource");
+        const doomed = new Set([resource.id]);
+        // Children go with their parent; repeat until no resource hangs off a deleted one.
+        for (let grew = true; grew; ) {
+          grew = false;
+          for (const candidate of Object.values(api.resources)) {
+            if (candidate.parentId && doomed.has(candidate.parentId) && !doomed.has(candidate.id)) {
+              doomed.add(candidate.id);
+              grew = true;
+            }
+          }
+        }
+        for (const id of doomed) delete api.resources[id];
+        save();
+        return { status: 202 };
+      },
+    },
+    {
+      method: "PUT",
+      template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}",
+      run({ params, body }) {
+        const { resource } = located(params);
+        const httpMethod = params.httpMethod!.toUpperCase();
+        if (!HTTP_METHODS.has(httpMethod))
+          throw badRequest(`Invalid HttpMethod specified: ${params.httpMethod}`);
+        if (resource.resourceMethods[httpMethod]) throw conflict("Method already exists for this resource");
+        const authorizationType = typeof body.authorizationType === "string" ? body.authorizationType : "";
+        if (!authorizationType) throw badRequest("Invalid authorization type specified");
+        const method: StoredMethod = {
+          httpMethod,
+          authorizationType,
+          apiKeyRequired: body.apiKeyRequired === true,
+        };
+        if (typeof body.authorizerId === "string") method.authorizerId = body.authorizerId;
+        if (typeof body.operationName === "string") method.operationName = body.operationName;
+        if (body.requestParameters && typeof body.requestParameters === "object") {
+          method.requestParameters = body.requestParameters as Record<string, boolean>;
+        }
+        const models = stringMap(body.requestModels);
+        if (models) method.requestModels = models;
+        resource.resourceMethods[httpMethod] = method;
+        save();
+        return { status: 201, body: method };
+      },
+    },
+    {
+      method: "GET",
+      template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}",
+      run: ({ params }) => ({ status: 200, body: findMethod(located(params).resource, params.httpMethod) }),
+    },
+    {
+      method: "DELETE",
+      template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}",
+      run({ params }) {
+        const { resource } = located(params);
+        findMethod(resource, params.httpMethod);
+        delete resource.resourceMethods[params.httpMethod!.toUpperCase()];
+        save();
+        return { status: 204 };
+      },
+    },
+    {
+      method: "PUT",
+      template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/responses/{statusCode}",
+      run({ params, body }) {
+        const method = findMethod(located(params).resource, params.httpMethod);
+        const response = {
+          statusCode: params.statusCode!,
+          ...pick(body, ["responseParameters", "responseModels"]),
+        };
+        method.methodResponses = { ...method.methodResponses, [params.statusCode!]: response };
+        save();
+        return { status: 201, body: response };
+      },
+    },
+    {
+      method: "PUT",
+      template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration",
+      run({ params, body }) {
+        const { resource } = located(params);
+        const method = findMethod(resource, params.httpMethod);
+        const type = typeof body.type === "string" ? body.type : "";
+        if (!["AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK"].includes(type)) {
+          throw badRequest(
+            `Enumeration value for Integration type must be one of: AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK`,
+          );
+        }
+        const uri = typeof body.uri === "string" ? body.uri : undefined;
+        if (type !== "MOCK") {
+          if (typeof body.httpMethod !== "string")
+            throw badRequest("Enumeration value for HttpMethod must be non-empty");
+          if (!uri) throw badRequest("Invalid integration URI specified");
+          if (type.startsWith("AWS") && !LAMBDA_URI.test(uri)) {
+            throw badRequest("AWS ARN for integration must contain path or action");
+          }
+        }
+        const integration: StoredIntegration = {
+          type,
+          passthroughBehavior:
+            typeof body.passthroughBehavior === "string" ? body.passthroughBehavior : "WHEN_NO_MATCH",
+          timeoutInMillis: typeof body.timeoutInMillis === "number" ? body.timeoutInMillis : 29000,
+          cacheNamespace: typeof body.cacheNamespace === "string" ? body.cacheNamespace : resource.id,
+          cacheKeyParameters: Array.isArray(body.cacheKeyParameters)
+            ? body.cacheKeyParameters.map(String)
+            : [],
+          ...pick(body, ["requestParameters", "requestTemplates", "contentHandling", "credentials"]),
+        };
+        if (typeof body.httpMethod === "string") integration.httpMethod = body.httpMethod.toUpperCase();
+        if (uri) integration.uri = uri;
+        method.methodIntegration = integration;
+        save();
+        return { status: 201, body: integration };
+      },
+    },
+    {
+      method: "GET",
+      template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration",
+      run: ({ params }) => ({
+        status: 200,
+        body: findIntegration(findMethod(located(params).resource, params.httpMethod)),
+      }),
+    },
+    {
+      method: "DELETE",
+      template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration",
+      run({ params }) {
+        const method = findMethod(located(params).resource, params.httpMethod);
+        findIntegration(method);
+        delete method.methodIntegration;
+        save();
+        return { status: 204 };
+      },
+    },
+    {
+      method: "PUT",
+      template:
+        "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration/responses/{statusCode}",
+      run({ params, body }) {
+        const integration = findIntegration(findMethod(located(params).resource, params.httpMethod));
+        const response = {
+          statusCode: params.statusCode!,
+          ...pick(body, ["selectionPattern", "responseParameters", "responseTemplates", "contentHandling"]),
+        };
+        integration.integrationResponses = {
+          ...integration.integrationResponses,
+          [params.statusCode!]: response,
+        };
+        save();
+        return { status: 201, body: response };
+      },
+    },
+  ];
+}
+
+function pick(body: Record<string, unknown>, names: string[]): Record<string, unknown> {
+  return Object.fromEntries(
+    names.filter((name) => body[name] !== undefined).map((name) => [name, body[name]]),
+  );
+}
