@@ -7,6 +7,7 @@ import {
   chartLayout,
   FONT_PX,
   LEGEND_SAMPLE_WIDTH,
+  MARKER_RADIUS,
   type SizeChartInput,
 } from "./layout.ts";
 
@@ -27,7 +28,6 @@ export const CHART_COLORS = {
 } as const;
 export const MAX_LINE_DASH = [8, 6];
 export const STEP_LINE_WIDTH = 2.5;
-const MARKER_RADIUS = 4.5;
 
 export function renderSizeChart(input: SizeChartInput): Buffer {
   const family = registerChartFont();
