@@ -71,14 +71,12 @@ describe("provision: buckets", () => {
     const { ctx, mocks, mutations } = fakeContext({ state: { created: [] } });
     mocks.s3.on(HeadBucketCommand).resolves({});
     mocks.s3.on(GetBucketTaggingCommand).resolves({ TagSet: [...TAGS.TagSet, { Key: "team", Value: "x" }] });
-    mocks.s3
-      .on(GetPublicAccessBlockCommand)
-      .resolves({
-        PublicAccessBlockConfiguration: {
-          ...PRIVATE.PublicAccessBlockConfiguration,
-          BlockPublicPolicy: false,
-        },
-      });
+    mocks.s3.on(GetPublicAccessBlockCommand).resolves({
+      PublicAccessBlockConfiguration: {
+        ...PRIVATE.PublicAccessBlockConfiguration,
+        BlockPublicPolicy: false,
+      },
+    });
     mocks.s3.on(GetBucketEncryptionCommand).resolves(ENCRYPTED);
     await ensureBuckets(ctx);
     expect(mutations()).to.deep.equal(["PutPublicAccessBlock", "PutPublicAccessBlock"]);

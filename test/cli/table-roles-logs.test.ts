@@ -174,13 +174,11 @@ describe("provision: roles", () => {
           AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(ASSUME_ROLE_POLICY)),
         },
       });
-      mocks.iam
-        .on(GetRolePolicyCommand, { RoleName: ctx.names.roles[key] })
-        .resolves({
-          RoleName: "",
-          PolicyName: "",
-          PolicyDocument: encodeURIComponent(JSON.stringify(policies[key])),
-        });
+      mocks.iam.on(GetRolePolicyCommand, { RoleName: ctx.names.roles[key] }).resolves({
+        RoleName: "",
+        PolicyName: "",
+        PolicyDocument: encodeURIComponent(JSON.stringify(policies[key])),
+      });
     }
     await ensureRoles(ctx);
     expect(mutations()).to.deep.equal([]);
