@@ -1,6 +1,5 @@
 // Bundles one handler into a single ESM file for Lambda's Node runtime, AWS SDK v3 inside, so the
 // deployed code runs exactly the SDK version the tests ran.
-import { homedir } from "node:os";
 import { build } from "esbuild";
 
 /** Native modules cannot be bundled; the packager ships them in the zip's node_modules instead. */
@@ -40,17 +39,15 @@ export async function bundleHandler({ entry, projectRoot }: BundleInput): Promis
   const output = result.outputFiles.find((file) => file.path.endsWith("index.mjs"));
   if (!output) throw new Error(`esbuild produced no index.mjs for ${entry}`);
   const code = Buffer.from(output.contents);
-  assertNoMachinePaths(code, entry, [projectRoot, homedir()]);
+  assertNoMachinePath(code, entry, projectRoot);
   return code;
 }
 
 // A path of the build machine in the bundle would make the zip differ between machines and
-// leak who built it; esbuild only writes paths relative to absWorkingDir, so this should never fire.
-function assertNoMachinePaths(code: Buffer, entry: string, roots: string[]): void {
-  for (const root of roots) {
-    const trimmed = root.replace(/[\\/]+$/, "");
-    if (trimmed.length > 1 && code.includes(trimmed)) {
-      throw new Error(`the bundle of ${entry} contains the build machine's path ${trimmed}`);
-    }
+// leak who built it; esbuild writes paths relative to absWorkingDir, so this should never fire.
+function assertNoMachinePath(code: Buffer, entry: string, root: string): void {
+  const trimmed = root.replace(/[\\/]+$/, "");
+  if (trimmed.length > 1 && code.includes(trimmed)) {
+    throw new Error(`the bundle of ${entry} contains the build machine's path ${trimmed}`);
   }
 }

@@ -11,7 +11,7 @@ import {
   hostCanvasTarget,
   lambdaCanvasTarget,
 } from "./native-canvas.ts";
-import { formatMegabytes, packageSpecs } from "./packager.ts";
+import { formatSize, packageSpecs } from "./packager.ts";
 
 export type { Architecture, FunctionName };
 
@@ -93,10 +93,11 @@ async function main(): Promise<void> {
   try {
     const options = parsePackageArgs(process.argv.slice(2));
     for (const zip of await packageFunctions(options)) {
-      const path = relative(process.cwd(), zip.zipPath) || zip.zipPath;
+      const nearby = relative(process.cwd(), zip.zipPath);
+      const path = nearby.startsWith("..") ? zip.zipPath : nearby;
       console.log(
-        `${path.padEnd(32)} ${formatMegabytes(zip.bytes).padStart(8)} zipped  ` +
-          `${formatMegabytes(zip.unzippedBytes).padStart(8)} unzipped  ${zip.arch}`,
+        `${path.padEnd(32)} ${formatSize(zip.bytes).padStart(8)} zipped  ` +
+          `${formatSize(zip.unzippedBytes).padStart(8)} unzipped  ${zip.arch}`,
       );
     }
   } catch (error) {

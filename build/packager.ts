@@ -65,7 +65,7 @@ async function packageOne(
   const zip = await readFile(zipPath);
   if (zip.length > spec.maxZipBytes) {
     throw new Error(
-      `${spec.name}.zip is ${formatMegabytes(zip.length)}, over its limit of ${formatMegabytes(spec.maxZipBytes)}: ` +
+      `${spec.name}.zip is ${formatSize(zip.length)}, over its limit of ${formatSize(spec.maxZipBytes)}: ` +
         "look for a dependency that should not be bundled or shipped",
     );
   }
@@ -92,6 +92,7 @@ async function fontEntries(fonts: string[]): Promise<ZipEntry[]> {
   );
 }
 
-export function formatMegabytes(bytes: number): string {
+export function formatSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }

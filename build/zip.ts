@@ -15,7 +15,7 @@ export interface ZipEntry {
 const FIXED_DATE = new Date(Date.UTC(1980, 0, 1, 0, 0, 0));
 const FILE_MODE = 0o644;
 
-/** Entries are sorted by name; timestamps, modes and compression are fixed. Returns the zip's bytes. */
+/** Entries are sorted by name; timestamps, modes and compression level are fixed. */
 export async function writeDeterministicZip(entries: ZipEntry[], zipPath: string): Promise<void> {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   assertUniqueNames(sorted);

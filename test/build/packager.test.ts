@@ -75,7 +75,7 @@ describe("packager core with stand-in handlers", () => {
     } catch (caught) {
       error = caught;
     }
-    expect(String(error)).to.match(/sdk-fixture\.zip is .* MB, over its limit of 0\.0 MB/);
+    expect(String(error)).to.match(/sdk-fixture\.zip is [\d.]+ KB, over its limit of 1\.0 KB/);
     expect(await readdir(dir)).to.deep.equal([]);
   });
 });
