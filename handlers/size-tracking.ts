@@ -1,6 +1,6 @@
 // size-tracking Lambda: on every S3 notification, measures each bucket it names with a full
 // listing and appends one history record per bucket. Throws on failure so the platform retries.
-import { type AttributeValue, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { type AwsClients, awsClients } from "./common/clients.ts";
 import { FUNCTION_ENV, requireEnv } from "./common/function-env.ts";
@@ -72,8 +72,7 @@ async function trackBucket(
       await dynamodb.send(
         new PutItemCommand({
           TableName: table,
-          // The shared Item type names only the S and N members it uses; it is a subset of AttributeValue.
-          Item: recordToItem(record) as Record<string, AttributeValue>,
+          Item: recordToItem(record),
           ConditionExpression: "attribute_not_exists(#ts)",
           ExpressionAttributeNames: { "#ts": HISTORY_KEYS.sort },
         }),

@@ -1,7 +1,7 @@
 // Reading the history table, by Query only and always to the last page: the plotter and the driver
 // both read records this way, so pagination is handled once, here.
 import { type DynamoDBClient, QueryCommand, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
-import { HISTORY_KEYS, type HistoryRecord, type Item, itemToRecord } from "./history.ts";
+import { HISTORY_KEYS, type HistoryRecord, itemToRecord } from "./history.ts";
 
 /** A record as the functions report it in JSON: what a reader of the history needs, no trigger. */
 export interface HistoryPoint {
@@ -26,7 +26,7 @@ export async function queryAll(dynamodb: DynamoDBClient, input: QueryCommandInpu
   let startKey: QueryCommandInput["ExclusiveStartKey"];
   do {
     const page = await dynamodb.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    for (const item of page.Items ?? []) records.push(itemToRecord(item as Item));
+    for (const item of page.Items ?? []) records.push(itemToRecord(item));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return records;
@@ -45,7 +45,7 @@ export async function queryFirst(
   do {
     const page = await dynamodb.send(new QueryCommand({ ...input, Limit: 1, ExclusiveStartKey: startKey }));
     const item = page.Items?.[0];
-    if (item) return itemToRecord(item as Item);
+    if (item) return itemToRecord(item);
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return undefined;

@@ -1,6 +1,8 @@
 // The history table's shape, written once: its keys, its two indexes, and how a record maps to an item.
 // The tracker writes these items, the plotter and driver query them, the CLI creates the table from them.
 
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+
 export const HISTORY_KEYS = {
   partition: "bucket_name",
   sort: "timestamp",
@@ -35,7 +37,7 @@ export interface HistoryRecord {
 }
 
 /** A DynamoDB item in the low-level attribute-value form, as the SDK sends and returns it. */
-export type Item = Record<string, { S?: string; N?: string }>;
+export type Item = Record<string, AttributeValue>;
 
 const TRIGGER_ATTRIBUTES: Record<keyof HistoryTrigger, string> = {
   eventName: "event_name",
