@@ -22,6 +22,7 @@ import { expect } from "chai";
 import { createIamService } from "../../local/iam.ts";
 import { type CloudContext, DEFAULT_REALISM, LOCAL_ACCOUNT_ID } from "../../local/types.ts";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
+import { expectError } from "./fixtures/lambda.ts";
 
 const trust = JSON.stringify({
   Version: "2012-10-17",
@@ -31,17 +32,6 @@ const policy = JSON.stringify({
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Action: "dynamodb:Query", Resource: "arn:aws:dynamodb:*:*:table/t" }],
 });
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { $metadata: { httpStatusCode?: number } };
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("local IAM", () => {
   let test: TestCloud;
@@ -77,39 +67,41 @@ describe("local IAM", () => {
   });
 
   it("refuses a second role of the same name with EntityAlreadyExists (409)", async () => {
-    const error = await failure(
+    await expectError(
       test.clients.iam.send(
         new CreateRoleCommand({ RoleName: "s3size-tracker-role", AssumeRolePolicyDocument: trust }),
       ),
+      "EntityAlreadyExistsException",
+      409,
     );
-    expect(error.name).to.equal("EntityAlreadyExistsException");
-    expect(error.$metadata.httpStatusCode).to.equal(409);
   });
 
   it("rejects a trust policy that is not JSON with MalformedPolicyDocument (400)", async () => {
-    const error = await failure(
+    await expectError(
       test.clients.iam.send(
         new CreateRoleCommand({ RoleName: "bad-doc", AssumeRolePolicyDocument: "{nope" }),
       ),
+      "MalformedPolicyDocumentException",
+      400,
     );
-    expect(error.name).to.equal("MalformedPolicyDocumentException");
-    expect(error.$metadata.httpStatusCode).to.equal(400);
   });
 
   it("rejects an invalid role name with ValidationError (400)", async () => {
-    const error = await failure(
+    await expectError(
       test.clients.iam.send(
         new CreateRoleCommand({ RoleName: "no spaces/allowed", AssumeRolePolicyDocument: trust }),
       ),
+      "ValidationError",
+      400,
     );
-    expect(error.name).to.equal("ValidationError");
-    expect(error.$metadata.httpStatusCode).to.equal(400);
   });
 
   it("answers NoSuchEntity (404) for a role that does not exist", async () => {
-    const error = await failure(test.clients.iam.send(new GetRoleCommand({ RoleName: "nobody" })));
-    expect(error.name).to.equal("NoSuchEntityException");
-    expect(error.$metadata.httpStatusCode).to.equal(404);
+    await expectError(
+      test.clients.iam.send(new GetRoleCommand({ RoleName: "nobody" })),
+      "NoSuchEntityException",
+      404,
+    );
   });
 
   it("lists roles by path prefix, paging with Marker", async () => {
@@ -162,21 +154,24 @@ describe("local IAM", () => {
     expect((await iam.send(new ListRolePoliciesCommand({ RoleName: "b-role" }))).PolicyNames).to.deep.equal([
       "query",
     ]);
-    const malformed = await failure(
+    await expectError(
       iam.send(new PutRolePolicyCommand({ RoleName: "b-role", PolicyName: "bad", PolicyDocument: "[" })),
+      "MalformedPolicyDocumentException",
+      400,
     );
-    expect(malformed.name).to.equal("MalformedPolicyDocumentException");
-    const conflict = await failure(iam.send(new DeleteRoleCommand({ RoleName: "b-role" })));
-    expect(conflict.name).to.equal("DeleteConflictException");
-    expect(conflict.$metadata.httpStatusCode).to.equal(409);
+    await expectError(
+      iam.send(new DeleteRoleCommand({ RoleName: "b-role" })),
+      "DeleteConflictException",
+      409,
+    );
     await iam.send(new DeleteRolePolicyCommand({ RoleName: "b-role", PolicyName: "query" }));
-    const missing = await failure(
+    await expectError(
       iam.send(new GetRolePolicyCommand({ RoleName: "b-role", PolicyName: "query" })),
+      "NoSuchEntityException",
+      404,
     );
-    expect(missing.name).to.equal("NoSuchEntityException");
     await iam.send(new DeleteRoleCommand({ RoleName: "b-role" }));
-    const gone = await failure(iam.send(new GetRoleCommand({ RoleName: "b-role" })));
-    expect(gone.$metadata.httpStatusCode).to.equal(404);
+    await expectError(iam.send(new GetRoleCommand({ RoleName: "b-role" })), "NoSuchEntityException", 404);
   });
 
   it("attaches and detaches managed policies, blocking deletion while attached", async () => {
@@ -187,13 +182,17 @@ describe("local IAM", () => {
     expect(attached.AttachedPolicies).to.deep.equal([
       { PolicyName: "AWSLambdaBasicExecutionRole", PolicyArn: arn },
     ]);
-    const conflict = await failure(iam.send(new DeleteRoleCommand({ RoleName: "a-role" })));
-    expect(conflict.name).to.equal("DeleteConflictException");
-    await iam.send(new DetachRolePolicyCommand({ RoleName: "a-role", PolicyArn: arn }));
-    const notAttached = await failure(
-      iam.send(new DetachRolePolicyCommand({ RoleName: "a-role", PolicyArn: arn })),
+    await expectError(
+      iam.send(new DeleteRoleCommand({ RoleName: "a-role" })),
+      "DeleteConflictException",
+      409,
     );
-    expect(notAttached.name).to.equal("NoSuchEntityException");
+    await iam.send(new DetachRolePolicyCommand({ RoleName: "a-role", PolicyArn: arn }));
+    await expectError(
+      iam.send(new DetachRolePolicyCommand({ RoleName: "a-role", PolicyArn: arn })),
+      "NoSuchEntityException",
+      404,
+    );
     await iam.send(new DeleteRoleCommand({ RoleName: "a-role" }));
   });
 });

@@ -2,6 +2,7 @@ import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { expect } from "chai";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
+import { expectError } from "./fixtures/lambda.ts";
 
 describe("local STS", () => {
   let test: TestCloud;
@@ -32,15 +33,12 @@ describe("local STS", () => {
   });
 
   it("denies AssumeRole on a role that does not exist, as a Query-format AccessDenied (403)", async () => {
-    try {
-      await test.clients.sts.send(
+    await expectError(
+      test.clients.sts.send(
         new AssumeRoleCommand({ RoleArn: "arn:aws:iam::000000000000:role/none", RoleSessionName: "demo" }),
-      );
-      expect.fail("AssumeRole should fail");
-    } catch (error) {
-      const failure = error as Error & { $metadata: { httpStatusCode?: number } };
-      expect(failure.name).to.equal("AccessDenied");
-      expect(failure.$metadata.httpStatusCode).to.equal(403);
-    }
+      ),
+      "AccessDenied",
+      403,
+    );
   });
 });
