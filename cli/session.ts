@@ -70,11 +70,16 @@ export class Session {
       return;
     }
     try {
-      const started = await local.startLocalCloud({
-        stateDir: this.settings.stateDir,
-        port: 0,
-        region: this.settings.region,
-      });
+      const options = { stateDir: this.settings.stateDir, region: this.settings.region };
+      // The driver keeps the API's URL, port included: reuse the last port so a re-run changes nothing.
+      const lastPort = Number(new URL(this.store.load()?.endpoint ?? "http://x:0").port || 0);
+      const started = await local
+        .startLocalCloud({ ...options, port: lastPort })
+        .catch((error: NodeJS.ErrnoException) =>
+          lastPort && error.code === "EADDRINUSE"
+            ? local.startLocalCloud({ ...options, port: 0 })
+            : Promise.reject(error),
+        );
       this.output.debug(`started a local cloud at ${started.endpoint}`);
       this.cloud = { endpoint: started.endpoint, stop: () => started.stop() };
     } catch (error) {

@@ -39,8 +39,9 @@ export async function runSetup(session: Session): Promise<SetupReport> {
         ctx.progress = update;
         await step.ensure(ctx);
       },
-      () => (ctx.changes.length > 0 ? ctx.changes.join("; ") : "up to date"),
+      () => (ctx.changes.length > 0 ? countOf(ctx.changes.length, "change") : "up to date"),
     );
+    for (const change of ctx.changes) output.line(`    ${change}`);
     for (const note of ctx.notes) output.line(`  note: ${note}`);
     changes[step.name] = ctx.changes;
     markCompleted(session, state, step.name);
@@ -54,6 +55,10 @@ export async function runSetup(session: Session): Promise<SetupReport> {
     upToDate: mutations === 0,
     invokeUrl: state.invokeUrl,
   };
+}
+
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function markCompleted(session: Session, state: ReturnType<Session["loadState"]>, step: string): void {

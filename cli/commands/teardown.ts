@@ -4,6 +4,7 @@ import { createInterface } from "node:readline/promises";
 import { UserError } from "../errors.ts";
 import { STEPS } from "../provision/steps.ts";
 import type { Session } from "../session.ts";
+import { countOf } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
 export async function runTeardown(
@@ -41,8 +42,9 @@ export async function runTeardown(
         ctx.progress = update;
         await step.destroy(ctx);
       },
-      () => (ctx.changes.length > 0 ? ctx.changes.join("; ") : "nothing there"),
+      () => (ctx.changes.length > 0 ? countOf(ctx.changes.length, "removal") : "nothing there"),
     );
+    for (const change of ctx.changes) output.line(`    ${change}`);
     removed.push(...ctx.changes);
     left.push(...ctx.notes);
     for (const note of ctx.notes) output.line(`  note: ${note}`);
