@@ -34,6 +34,8 @@ export interface ClientTarget {
   profile?: string;
   /** The local cloud accepts any signature: dummy keys, so no AWS account is needed. */
   local: boolean;
+  /** Where to log calls (default: a new list). */
+  calls?: CallRecord[];
 }
 
 const LOCAL_CREDENTIALS: AwsCredentialIdentity = { accessKeyId: "test", secretAccessKey: "test" };
@@ -81,7 +83,7 @@ export function createAwsClients(target: ClientTarget): AwsClients {
   };
   // An empty environment: the target already says everything, and AWS_ENDPOINT_URL must not leak in.
   const base = clientConfig(awsTarget, {});
-  const calls: CallRecord[] = [];
+  const calls: CallRecord[] = target.calls ?? [];
   const clients = {
     s3: new S3Client(s3ClientConfig(awsTarget, {})),
     dynamodb: new DynamoDBClient(base),

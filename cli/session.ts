@@ -2,7 +2,7 @@
 // a local cloud found or started for this command), the account and names, and the state file.
 
 import type { PackagedFunction } from "../build/package.ts";
-import { type AwsClients, createAwsClients, isLoopback } from "./aws-clients.ts";
+import { type AwsClients, type CallRecord, createAwsClients, isLoopback } from "./aws-clients.ts";
 import { type GlobalOptions, resolveSettings, type Settings, type StackNames, stackNames } from "./config.ts";
 import { UserError } from "./errors.ts";
 import { Output, type Streams } from "./output.ts";
@@ -19,6 +19,8 @@ export interface MainIo extends Streams {
   confirm?: (question: string) => Promise<boolean>;
   /** Test hook: called after each setup step is recorded; throwing simulates a crash there. */
   afterStep?: (step: string) => void;
+  /** Test hook: receives every AWS call the command makes (to count mutating calls). */
+  calls?: CallRecord[];
   /** Test hook: packages once for many runs. */
   packageFunctions?: (options: {
     target: "lambda" | "local";
@@ -100,6 +102,7 @@ export class Session {
       endpoint: this.endpoint,
       profile: this.settings.profile,
       local: this.settings.local,
+      calls: this.io.calls,
     });
     return this.awsClients;
   }

@@ -2,7 +2,7 @@
 // state.json as it completes; a second run with nothing changed makes no mutating call.
 import { mutatingCalls } from "../aws-clients.ts";
 import { stackLinks } from "../console-links.ts";
-import { STEPS } from "../provision/steps.ts";
+import { preflight, STEPS } from "../provision/steps.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./types.ts";
 
@@ -29,6 +29,7 @@ export async function runSetup(session: Session): Promise<SetupReport> {
   state.region = settings.region;
   state.endpoint = session.endpoint;
   state.names = await session.names();
+  await preflight(await session.provisionContext(state, true));
   markCompleted(session, state, "account");
   const changes: Record<string, string[]> = {};
   for (const step of STEPS) {

@@ -35,6 +35,12 @@ const BLOCK_ALL = {
   RestrictPublicBuckets: true,
 };
 
+/** Read-only check run before setup changes anything: a bucket name taken by another account is refused. */
+export async function checkBuckets(ctx: ProvisionContext): Promise<void> {
+  await bucketExists(ctx.clients.s3, ctx.names.dataBucket);
+  await bucketExists(ctx.clients.s3, ctx.names.plotBucket);
+}
+
 export async function ensureBuckets(ctx: ProvisionContext): Promise<void> {
   await ensureBucket(ctx, ctx.names.dataBucket);
   await ensureBucket(ctx, ctx.names.plotBucket);

@@ -1,13 +1,13 @@
 // The setup order of SPEC §2, each step with its ensure and its destroy; teardown walks it backwards.
 import { destroyApi, ensureApi } from "./api.ts";
-import { destroyBuckets, ensureBuckets } from "./buckets.ts";
+import { checkBuckets, destroyBuckets, ensureBuckets } from "./buckets.ts";
 import type { ProvisionContext } from "./context.ts";
 import { destroyDriverEnv, ensureDriverEnv } from "./driver-env.ts";
 import { destroyFunctions, ensureFunctions } from "./functions.ts";
 import { destroyLogGroups, ensureLogGroups } from "./log-groups.ts";
 import { destroyNotifications, ensureNotifications } from "./notifications.ts";
 import { destroyRoles, ensureRoles } from "./roles.ts";
-import { destroyTable, ensureTable } from "./table.ts";
+import { checkTable, destroyTable, ensureTable } from "./table.ts";
 
 export interface Step {
   name: string;
@@ -32,5 +32,11 @@ export const STEPS: Step[] = [
   { name: "api", label: "REST API", ensure: ensureApi, destroy: destroyApi },
   { name: "driver-env", label: "driver's API URL", ensure: ensureDriverEnv, destroy: destroyDriverEnv },
 ];
+
+/** Reads that refuse bad input before the first change, so a refused setup leaves nothing behind. */
+export async function preflight(ctx: ProvisionContext): Promise<void> {
+  await checkBuckets(ctx);
+  await checkTable(ctx);
+}
 
 export const STEP_NAMES = ["account", ...STEPS.map((step) => step.name)];

@@ -46,6 +46,20 @@ export function keySchemaMismatch(table: TableDescription, name: string): string
   return undefined;
 }
 
+/** Read-only check run before setup changes anything: an incompatible table is refused up front. */
+export async function checkTable(ctx: ProvisionContext): Promise<void> {
+  const existing = await describeTable(ctx.clients.dynamodb, ctx.names.table);
+  const mismatch = existing && keySchemaMismatch(existing, ctx.names.table);
+  if (mismatch) throw incompatibleTable(ctx.names.table, mismatch);
+}
+
+function incompatibleTable(name: string, mismatch: string): UserError {
+  return new UserError(
+    `table ${name} exists and cannot hold the history: ${mismatch}`,
+    "choose another table name with S3SIZE_TABLE",
+  );
+}
+
 export async function ensureTable(ctx: ProvisionContext): Promise<void> {
   const { dynamodb } = ctx.clients;
   const name = ctx.names.table;
@@ -62,12 +76,7 @@ export async function ensureTable(ctx: ProvisionContext): Promise<void> {
     return;
   }
   const mismatch = keySchemaMismatch(existing, name);
-  if (mismatch) {
-    throw new UserError(
-      `table ${name} exists and cannot hold the history: ${mismatch}`,
-      "choose another table name with S3SIZE_TABLE",
-    );
-  }
+  if (mismatch) throw incompatibleTable(name, mismatch);
   const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
   for (const index of definition.GlobalSecondaryIndexes.filter((i) => !present.has(i.IndexName))) {
     // DynamoDB adds one index per UpdateTable, each after the table is ACTIVE again.

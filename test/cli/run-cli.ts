@@ -1,0 +1,79 @@
+// Runs the CLI as a function with captured output, against a local cloud started by the test, and
+// checks what a stack left behind in it.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { GetRestApisCommand } from "@aws-sdk/client-api-gateway";
+import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { ListRolesCommand } from "@aws-sdk/client-iam";
+import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { ListBucketsCommand } from "@aws-sdk/client-s3";
+import { type PackagedFunction, packageFunctions } from "../../build/package.ts";
+import { type AwsClients, type CallRecord, createAwsClients } from "../../cli/aws-clients.ts";
+import { main } from "../../cli/main.ts";
+import type { MainIo } from "../../cli/session.ts";
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  calls: CallRecord[];
+}
+
+class Capture extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+let zips: Promise<PackagedFunction[]> | undefined;
+
+/** The host-target zips, built once per test run into a folder of their own. */
+export function hostZips(): Promise<PackagedFunction[]> {
+  zips ??= packageFunctions({ target: "local", outDir: mkdtempSync(join(tmpdir(), "s3size-cli-zips-")) });
+  return zips;
+}
+
+export async function runCli(args: string[], io: Partial<MainIo> & { cwd: string }): Promise<CliRun> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const calls: CallRecord[] = [];
+  const code = await main(["node", "s3size", ...args], {
+    stdinIsTTY: false,
+    packageFunctions: () => hostZips(),
+    ...io,
+    stdout,
+    stderr,
+    calls,
+    env: { AWS_EC2_METADATA_DISABLED: "true", ...io.env },
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text, calls };
+}
+
+export function cloudClients(endpoint: string): AwsClients {
+  return createAwsClients({ region: "us-east-1", endpoint, local: true });
+}
+
+/** Every resource of the default-named stack still present in the cloud, by kind. */
+export async function leftovers(clients: AwsClients): Promise<string[]> {
+  const left: string[] = [];
+  for (const bucket of (await clients.s3.send(new ListBucketsCommand({}))).Buckets ?? [])
+    left.push(`bucket ${bucket.Name}`);
+  for (const table of (await clients.dynamodb.send(new ListTablesCommand({}))).TableNames ?? [])
+    left.push(`table ${table}`);
+  for (const fn of (await clients.lambda.send(new ListFunctionsCommand({}))).Functions ?? [])
+    left.push(`function ${fn.FunctionName}`);
+  for (const role of (await clients.iam.send(new ListRolesCommand({}))).Roles ?? [])
+    left.push(`role ${role.RoleName}`);
+  for (const api of (await clients.apigateway.send(new GetRestApisCommand({}))).items ?? [])
+    left.push(`api ${api.name}`);
+  const groups = await clients.logs.send(
+    new DescribeLogGroupsCommand({ logGroupNamePrefix: "/aws/lambda/" }),
+  );
+  for (const group of groups.logGroups ?? []) left.push(`log group ${group.logGroupName}`);
+  return left;
+}
