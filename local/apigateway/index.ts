@@ -6,6 +6,7 @@ import { JsonFile } from "../state.ts";
 import type { ApiGatewayService, CloudContext, EdgeRequest } from "../types.ts";
 import { deploymentRoutes } from "./deployments.ts";
 import { createExecuteApi } from "./execute.ts";
+import { methodRoutes } from "./methods.ts";
 import type { ApiGatewayState } from "./model.ts";
 import { restApiRoutes } from "./rest-apis.ts";
 import { ApiGatewayError, badRequest, type ControlContext, type Route } from "./wire.ts";
@@ -42,7 +43,9 @@ export async function createApiGatewayService(ctx: CloudContext): Promise<ApiGat
   const file = new JsonFile<ApiGatewayState>(join(ctx.dataDir, "apigateway.json"), () => ({ apis: {} }));
   const state = file.load();
   const control: ControlContext = { ctx, state, save: () => file.save(state) };
-  const routes = [...restApiRoutes(control), ...deploymentRoutes(control)].map(compile);
+  const routes = [...restApiRoutes(control), ...methodRoutes(control), ...deploymentRoutes(control)].map(
+    compile,
+  );
 
   return {
     name: "apigateway",

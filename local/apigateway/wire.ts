@@ -2,7 +2,7 @@
 // ids, position/limit paging and JSON-Patch-style paths (`/binaryMediaTypes/image~1png`).
 import { randomInt } from "node:crypto";
 import type { CloudContext } from "../types.ts";
-import type { ApiGatewayState, StoredApi } from "./model.ts";
+import type { ApiGatewayState, StoredApi, StoredResource } from "./model.ts";
 
 /** Becomes a restJson error (X-Amzn-ErrorType) so the SDK raises the named exception. */
 export class ApiGatewayError extends Error {
@@ -74,6 +74,12 @@ export function pageOf<T>(items: T[], query: URLSearchParams): { item: T[]; posi
   return next < items.length
     ? { item: items.slice(start, next), position: String(next) }
     : { item: items.slice(start) };
+}
+
+export function findResource(api: StoredApi, id: string | undefined): StoredResource {
+  const resource = id ? api.resources[id] : undefined;
+  if (!resource) throw notFound("Invalid Resource identifier specified");
+  return resource;
 }
 
 export interface PatchOperation {
