@@ -10,7 +10,7 @@ import { PNG } from "pngjs";
 import { mutatingCalls } from "../../cli/aws-clients.ts";
 import { DEFAULT_CHART_HEIGHT, DEFAULT_CHART_WIDTH } from "../../handlers/chart/layout.ts";
 import { type LocalCloud, startLocalCloud } from "../../local/index.ts";
-import { cloudClients, leftovers, runCli } from "./run-cli.ts";
+import { cloudClients, DEMO_SLEEP_MS, leftovers, runCli } from "./run-cli.ts";
 
 const DATA_BUCKET = "testbucket-000000000000-us-east-1";
 const PLOT_BUCKET = `${DATA_BUCKET}-plots`;
@@ -54,7 +54,7 @@ describe("s3size CLI end to end on the local cloud", function () {
   });
 
   it("runs the demo: 18 → 27 → 0 → 2 bytes, one JSON document with the history, the API's answer and the plot", async () => {
-    const run = await cli("demo", "--sleep-ms", "300", "--json", "--out", "demo.png");
+    const run = await cli("demo", "--sleep-ms", DEMO_SLEEP_MS, "--json", "--out", "demo.png");
     expect(run.code, run.stderr).to.equal(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.history.map((p: { totalSize: number }) => p.totalSize).slice(-4)).to.deep.equal([

@@ -30,6 +30,12 @@ class Capture extends Writable {
   }
 }
 
+/**
+ * Short enough to keep the suite quick, long enough that a cold tracker (its first invocations start
+ * a Node process) has listed the bucket before the next change: the tracker records the size it lists.
+ */
+export const DEMO_SLEEP_MS = "800";
+
 let zips: Promise<PackagedFunction[]> | undefined;
 
 /** The host-target zips, built once per test run into a folder of their own. */
