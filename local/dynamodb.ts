@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { exchange, sendBackendResponse } from "./s3/proxy.ts";
+import { exchange, sendBackendResponse } from "./protocol/http.ts";
 import type { CloudContext, Service } from "./types.ts";
 
 interface DynaliteOptions {

@@ -1,6 +1,7 @@
 // The local cloud's single front door: reads each request, decides which service it is for from the
 // SigV4 credential scope (X-Amz-Target as tie-breaker), applies the throttling switch, and hands it on.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { readBody } from "./protocol/http.ts";
 import { sendAwsJsonError, sendJson, sendRestJsonError } from "./protocol/json.ts";
 import { sendQueryError, sendS3Error } from "./protocol/xml.ts";
 import type { ApiGatewayService, CloudContext, EdgeRequest, ExecuteApiTarget, Service } from "./types.ts";
@@ -151,14 +152,5 @@ export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {
         sendJson(res, 500, { __type: "InternalFailure", message: (error as Error).message });
       else res.end();
     }
-  });
-}
-
-function readBody(incoming: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.on("end", () => resolve(Buffer.concat(chunks)));
-    incoming.on("error", reject);
   });
 }

@@ -2,6 +2,7 @@
 // environment gets a server of its own, as each AWS sandbox has its own AWS_LAMBDA_RUNTIME_API.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "../protocol/http.ts";
 
 export interface RuntimeApiHandlers {
   /** GET invocation/next: answer `res` (now or later) with `sendInvocation`. */
@@ -79,13 +80,4 @@ function route(handlers: RuntimeApiHandlers, req: IncomingMessage, res: ServerRe
   }
   res.writeHead(404, { "content-type": "application/json" });
   res.end(JSON.stringify({ errorType: "InvalidRequest", errorMessage: `${req.method} ${path}` }));
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }

@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { type BackendResponse, exchange, sendBackendResponse } from "../protocol/http.ts";
 import { parseXml, sendXml, xmlChildren, xmlText } from "../protocol/xml.ts";
 import type { CloudContext, EdgeRequest, Service } from "../types.ts";
 import { decodeUpload } from "./aws-chunked.ts";
@@ -12,7 +13,6 @@ import { BUCKET_EXTRAS, type BucketExtra, BucketSettingsStore, handleBucketExtra
 import { S3Failure } from "./failure.ts";
 import { type ListingStore, sendListing } from "./listing.ts";
 import { createNotifier } from "./notifier.ts";
-import { type BackendResponse, exchange, sendBackendResponse } from "./proxy.ts";
 
 interface S3rverStore extends ListingStore {
   getBucket(bucket: string): Promise<unknown | null>;

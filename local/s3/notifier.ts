@@ -1,5 +1,7 @@
 // Delivers S3 event notifications to Lambda after object writes and deletes, off the response path:
 // the S3 answer never waits for a function, as on AWS. Retries on function error are Lambda's (Event invoke).
+
+import type { BackendResponse } from "../protocol/http.ts";
 import type { CloudContext, EdgeRequest } from "../types.ts";
 import type { BucketSettingsStore } from "./extras.ts";
 import type { ObjectMetadata } from "./listing.ts";
@@ -11,7 +13,6 @@ import {
   type ObjectEvent,
   s3Caller,
 } from "./notifications.ts";
-import type { BackendResponse } from "./proxy.ts";
 
 export interface Notifier {
   objectCreated(

@@ -1,7 +1,8 @@
-// Forwards a request the edge has already read to an emulator running on its own loopback port
-// (s3rver, dynalite) and hands back the whole answer, so the caller can inspect it before replying.
+// Raw HTTP plumbing shared by the edge and the emulators behind it: reading a whole request body, and
+// forwarding a request already read to a backend on its own loopback port (s3rver, dynalite), handing
+// back the whole answer so the caller can inspect it before replying.
 
-import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { request } from "node:http";
 
 export interface BackendRequest {
@@ -65,4 +66,13 @@ export function sendBackendResponse(res: ServerResponse, response: BackendRespon
   if (headers["content-length"] === undefined) headers["content-length"] = String(response.body.length);
   res.writeHead(response.status, headers);
   res.end(response.body);
+}
+
+export function readBody(incoming: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+    incoming.on("end", () => resolve(Buffer.concat(chunks)));
+    incoming.on("error", reject);
+  });
 }
