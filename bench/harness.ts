@@ -1,0 +1,154 @@
+// The bench harness: runs the six groups with sizes given as parameters, so `npm run bench` (full
+// sizes) and the test (tiny sizes) run the same code. Each group returns plain figures for the table
+// and for bench/results.json.
+import { cpus } from "node:os";
+import { type BenchCloud, startBenchCloud } from "./cloud.ts";
+import { benchPackages, type PackageFigure, type PackageTarget } from "./groups/packages.ts";
+import { benchPlotReads, type PlotReadFigure } from "./groups/plot-reads.ts";
+import {
+  type ProvisioningFigure,
+  provisioningFigures,
+  secondSetup,
+  setupStack,
+  teardownStack,
+} from "./groups/provisioning.ts";
+import { benchRender, type RenderFigures } from "./groups/render.ts";
+import { benchStorm, type StormFigure } from "./groups/storm.ts";
+import { benchTracking, type TrackingFigure } from "./groups/tracking.ts";
+
+export const GROUPS = ["render", "tracking", "plot-reads", "provisioning", "packages", "storm"] as const;
+export type Group = (typeof GROUPS)[number];
+
+export interface BenchConfig {
+  render: { points: number[]; warmRuns: number; coldRuns: number };
+  tracking: { sizes: number[]; runs: number; putObjectLimit: number };
+  plotReads: { tableSizes: number[]; runs: number };
+  provisioning: { cycles: number };
+  packages: { targets: PackageTarget[] };
+  storm: { objects: number };
+}
+
+export const FULL_CONFIG: BenchConfig = {
+  render: { points: [5, 1000, 10_000], warmRuns: 15, coldRuns: 5 },
+  tracking: { sizes: [1000, 10_000, 100_000], runs: 3, putObjectLimit: 1000 },
+  plotReads: { tableSizes: [1000, 100_000], runs: 7 },
+  provisioning: { cycles: 3 },
+  packages: { targets: [{ target: "lambda", arch: "arm64" }, { target: "local" }] },
+  storm: { objects: 500 },
+};
+
+export const QUICK_CONFIG: BenchConfig = {
+  render: { points: [5, 50], warmRuns: 3, coldRuns: 1 },
+  tracking: { sizes: [10, 1100], runs: 2, putObjectLimit: 10 },
+  plotReads: { tableSizes: [30, 200], runs: 2 },
+  provisioning: { cycles: 1 },
+  packages: { targets: [{ target: "local" }] },
+  storm: { objects: 10 },
+};
+
+export interface BenchResults {
+  date: string;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; arch: string; shared: string };
+  quick: boolean;
+  sizes: BenchConfig;
+  spread: string;
+  totalMs: number;
+  render?: RenderFigures;
+  tracking?: TrackingFigure[];
+  plotReads?: PlotReadFigure[];
+  provisioning?: ProvisioningFigure[];
+  packages?: PackageFigure[];
+  storm?: StormFigure;
+}
+
+export interface RunOptions {
+  config: BenchConfig;
+  only?: Group[];
+  quick?: boolean;
+  /** Progress lines (stderr in `npm run bench`). */
+  progress?: (line: string) => void;
+}
+
+export async function runBench(options: RunOptions): Promise<BenchResults> {
+  const { config } = options;
+  const wanted = (group: Group) => !options.only || options.only.includes(group);
+  const progress = options.progress ?? (() => {});
+  const started = performance.now();
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      shared: "measured on a machine shared with other engineers' test runs; expect noise",
+    },
+    quick: Boolean(options.quick),
+    sizes: config,
+    spread: "each timing is the median of its runs with min–max; request counts are exact per run",
+    totalMs: 0,
+  };
+  const step = async <T>(group: Group, action: () => Promise<T>): Promise<T> => {
+    progress(`• ${group}…`);
+    const start = performance.now();
+    const value = await action();
+    progress(`  ${group} done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    return value;
+  };
+
+  if (wanted("render")) results.render = await step("render", () => benchRender(config.render));
+  if (wanted("packages"))
+    results.packages = await step("packages", () => benchPackages(config.packages.targets));
+  if (wanted("tracking") || wanted("plot-reads")) {
+    const cloud = await startBenchCloud();
+    try {
+      if (wanted("tracking"))
+        results.tracking = await step("tracking", () => benchTracking(cloud, config.tracking));
+      if (wanted("plot-reads"))
+        results.plotReads = await step("plot-reads", () => benchPlotReads(cloud, config.plotReads));
+    } finally {
+      await cloud.stop();
+    }
+  }
+  if (wanted("provisioning") || wanted("storm")) {
+    // A cloud of its own: the stack's figures should not pay for the large buckets and tables above.
+    const cloud = await startBenchCloud();
+    try {
+      if (wanted("provisioning"))
+        results.provisioning = await step("provisioning", () =>
+          benchProvisioning(cloud, config.provisioning),
+        );
+      if (wanted("storm")) results.storm = await step("storm", () => stormOnFreshStack(cloud, config.storm));
+    } finally {
+      await cloud.stop();
+    }
+  }
+  results.totalMs = Math.round(performance.now() - started);
+  return results;
+}
+
+async function benchProvisioning(cloud: BenchCloud, options: BenchConfig["provisioning"]) {
+  const stack = { endpoint: cloud.cloud.endpoint, stateDir: `${cloud.stateDir}/cli` };
+  const cycles: Parameters<typeof provisioningFigures>[0] = {
+    "first setup": [],
+    "second setup": [],
+    teardown: [],
+  };
+  for (let cycle = 0; cycle < options.cycles; cycle++) {
+    cycles["first setup"].push(await setupStack(stack));
+    cycles["second setup"].push(await secondSetup(stack));
+    cycles.teardown.push(await teardownStack(stack));
+  }
+  return provisioningFigures(cycles);
+}
+
+async function stormOnFreshStack(cloud: BenchCloud, options: BenchConfig["storm"]) {
+  const stack = { endpoint: cloud.cloud.endpoint, stateDir: `${cloud.stateDir}/cli-storm` };
+  const { value } = await setupStack(stack);
+  try {
+    return await benchStorm(cloud, value.names, options.objects);
+  } finally {
+    await teardownStack(stack);
+  }
+}

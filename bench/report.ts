@@ -1,0 +1,122 @@
+// Prints bench results as one table per group: what `npm run bench` shows after writing results.json.
+import type { BenchResults } from "./harness.ts";
+import { formatSummary } from "./stats.ts";
+
+function table(title: string, header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((row) => row.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ");
+  return [title, line(header), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line), ""].join(
+    "\n",
+  );
+}
+
+const n = (value: number) => value.toLocaleString("en-US");
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+export function formatResults(r: BenchResults): string {
+  const out = [
+    `s3size bench — ${r.date}, ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}` +
+      `${r.quick ? " (quick sizes)" : ""}`,
+    `timings: median (min–max, n=runs); ${r.machine.shared}`,
+    "",
+  ];
+  if (r.render) {
+    out.push(
+      table(
+        "1. Plot rendering",
+        ["chart", "ms per chart", "PNG"],
+        [
+          ...r.render.warm.map((w) => [`warm, ${n(w.points)} points`, formatSummary(w.ms), kb(w.pngBytes)]),
+          [
+            `cold process, ${r.render.cold.points} points`,
+            formatSummary(r.render.cold.ms),
+            kb(r.render.cold.pngBytes),
+          ],
+        ],
+      ),
+    );
+  }
+  if (r.tracking) {
+    out.push(
+      table(
+        "2. Size tracking vs bucket size (one tracker invocation)",
+        [
+          "objects",
+          "ListObjectsV2 pages",
+          "S3 requests",
+          "DynamoDB requests",
+          "ms",
+          "record = truth",
+          "fill",
+        ],
+        r.tracking.map((t) => [
+          n(t.objects),
+          t.listPages,
+          t.s3Requests,
+          t.dynamoRequests,
+          formatSummary(t.ms),
+          t.recordMatchesTruth ? `yes (${n(t.totalSize)} B)` : "NO",
+          `${t.fill.method} ${(t.fill.ms / 1000).toFixed(1)} s (${n(t.fill.objectsPerSecond)}/s)`,
+        ]),
+      ),
+    );
+  }
+  if (r.plotReads) {
+    out.push(
+      table(
+        "3. Plot reads vs table size (one plot: reads, chart, PutObject)",
+        ["table records", "window points", "DynamoDB requests", "items read", "ms per plot", "fill"],
+        r.plotReads.map((p) => [
+          n(p.tableRecords),
+          p.windowPoints,
+          p.dynamoRequests,
+          p.itemsRead,
+          formatSummary(p.ms),
+          `${(p.fillMs / 1000).toFixed(1)} s`,
+        ]),
+      ),
+    );
+  }
+  if (r.provisioning) {
+    out.push(
+      table(
+        "4. Provisioning on the local cloud",
+        ["command", "wall time", "AWS calls", "mutating", "reads"],
+        r.provisioning.map((p) => [p.step, formatSummary(p.ms), p.calls, p.mutating, p.reads]),
+      ),
+    );
+  }
+  if (r.packages) {
+    out.push(
+      table(
+        "5. Packages",
+        ["function", "target", "zipped", "unzipped"],
+        r.packages.map((p) => [p.function, `${p.target} ${p.arch}`, kb(p.bytes), kb(p.unzippedBytes)]),
+      ),
+    );
+  }
+  if (r.storm) {
+    const s = r.storm;
+    out.push(
+      table(
+        `6. Event storm (${n(s.objects)} concurrent PutObject to the data bucket)`,
+        ["figure", "value"],
+        [
+          ["all puts answered", `${n(s.putsMs)} ms`],
+          ["last history record landed", `${n(s.lastRecordMs)} ms after the first put`],
+          ["tracker invocations (events delivered)", n(s.invocations)],
+          ["records written / logged", `${n(s.recordsWritten)} / ${n(s.recordsLogged)}`],
+          ["objects with a record / lost", `${n(s.objectsWithRecord)} / ${n(s.lost)}`],
+          [
+            "newest record = true size",
+            `${s.newestRecordMatchesTruth ? "yes" : "no"} (${n(s.newestRecordSize)} of ${n(s.trueSize)} B)`,
+          ],
+          ["largest record = true size", s.maxRecordedSizeMatchesTruth ? "yes" : "no"],
+        ],
+      ),
+    );
+  }
+  out.push(`total bench time ${(r.totalMs / 1000).toFixed(1)} s`);
+  return out.join("\n");
+}

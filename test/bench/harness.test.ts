@@ -1,0 +1,102 @@
+// The bench harness on tiny sizes, so `npm run bench` cannot rot: every group runs end to end and
+// produces figures of the right shape (the harness itself fails on wrong totals or growing reads).
+import { expect } from "chai";
+import { type BenchResults, GROUPS, QUICK_CONFIG, runBench } from "../../bench/harness.ts";
+import { formatResults } from "../../bench/report.ts";
+
+const isSummary = (value: unknown) => {
+  const s = value as { median: number; min: number; max: number; runs: number };
+  expect(s.runs).to.be.greaterThan(0);
+  expect(s.min).to.be.at.most(s.median);
+  expect(s.median).to.be.at.most(s.max);
+  expect(s.min).to.be.greaterThan(0);
+};
+
+describe("bench harness (quick sizes)", function () {
+  this.timeout(180_000);
+  let results: BenchResults;
+
+  before(async () => {
+    results = await runBench({ config: QUICK_CONFIG, quick: true });
+  });
+
+  it("records the machine, the date and the sizes used", () => {
+    expect(results.machine.cpus).to.be.greaterThan(0);
+    expect(results.machine.node).to.equal(process.version);
+    expect(Number.isNaN(Date.parse(results.date))).to.equal(false);
+    expect(results.sizes).to.deep.equal(QUICK_CONFIG);
+  });
+
+  it("renders warm charts for every point count and one cold process", () => {
+    const render = results.render!;
+    expect(render.warm.map((w) => w.points)).to.deep.equal(QUICK_CONFIG.render.points);
+    for (const warm of render.warm) isSummary(warm.ms);
+    isSummary(render.cold.ms);
+    expect(render.cold.pngBytes).to.be.greaterThan(1000);
+  });
+
+  it("tracks each bucket size with one listing page per 1,000 objects and the true total", () => {
+    const tracking = results.tracking!;
+    expect(tracking.map((t) => t.objects)).to.deep.equal(QUICK_CONFIG.tracking.sizes);
+    for (const t of tracking) {
+      expect(t.listPages).to.equal(Math.ceil(t.objects / 1000));
+      expect(t.recordMatchesTruth).to.equal(true);
+      expect(t.dynamoRequests).to.equal(1);
+      isSummary(t.ms);
+    }
+    expect(tracking.map((t) => t.fill.method)).to.deep.equal(["PutObject", "on-disk"]);
+  });
+
+  it("reads the same requests and items per plot whatever the table size", () => {
+    const [small, large] = results.plotReads!;
+    expect(small!.tableRecords).to.be.lessThan(large!.tableRecords);
+    expect(large!.dynamoRequests).to.equal(small!.dynamoRequests);
+    expect(large!.itemsRead).to.equal(small!.itemsRead);
+    expect(small!.windowPoints).to.equal(5);
+    isSummary(large!.ms);
+  });
+
+  it("counts AWS calls for setup, an unchanged setup with no mutation, and teardown", () => {
+    const steps = results.provisioning!;
+    expect(steps.map((s) => s.step)).to.deep.equal(["first setup", "second setup", "teardown"]);
+    expect(steps[0]!.mutating).to.be.greaterThan(0);
+    expect(steps[1]!.mutating).to.equal(0);
+    expect(steps[1]!.reads).to.be.greaterThan(0);
+    expect(steps[2]!.mutating).to.be.greaterThan(0);
+    for (const step of steps) isSummary(step.ms);
+  });
+
+  it("sizes each function's zip", () => {
+    expect(results.packages!.map((p) => p.function).sort()).to.deep.equal([
+      "driver",
+      "plotting",
+      "size-tracking",
+    ]);
+    for (const p of results.packages!) expect(p.unzippedBytes).to.be.greaterThan(p.bytes);
+  });
+
+  it("loses no event in the storm and ends on the bucket's true size", () => {
+    const storm = results.storm!;
+    expect(storm.objects).to.equal(QUICK_CONFIG.storm.objects);
+    expect(storm.lost).to.equal(0);
+    expect(storm.objectsWithRecord).to.equal(storm.objects);
+    expect(storm.recordsWritten).to.be.at.least(storm.objects);
+    expect(storm.invocations).to.be.at.least(storm.objects);
+    expect(storm.lastRecordMs).to.be.greaterThan(0);
+    expect(storm.maxRecordedSizeMatchesTruth).to.equal(true);
+  });
+
+  it("prints a table with all six groups", () => {
+    const text = formatResults(results);
+    for (const heading of [
+      "1. Plot rendering",
+      "2. Size tracking",
+      "3. Plot reads",
+      "4. Provisioning",
+      "5. Packages",
+      "6. Event storm",
+    ])
+      expect(text).to.include(heading);
+    expect(GROUPS).to.have.length(6);
+  });
+});
