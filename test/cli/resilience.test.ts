@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { mutatingCalls } from "../../cli/aws-clients.ts";
 import { STEP_NAMES } from "../../cli/provision/steps.ts";
 import { type LocalCloud, startLocalCloud } from "../../local/index.ts";
-import { cloudClients, DEMO_SLEEP_MS, leftovers, runCli } from "./run-cli.ts";
+import { cloudClients, DEMO_SLEEP_MS, hostZips, leftovers, runCli } from "./run-cli.ts";
 
 function crashAfter(step: string) {
   return (completed: string) => {
@@ -79,8 +79,10 @@ describe("s3size CLI with the local cloud's realism switches on", function () {
     cloud = await startLocalCloud({
       stateDir: join(work, "cloud"),
       port: 0,
-      realism: { iamPropagationMs: 1500, functionPendingMs: 400, functionUpdateMs: 400, throttleEveryN: 9 },
+      realism: { iamPropagationMs: 5000, functionPendingMs: 400, functionUpdateMs: 400, throttleEveryN: 9 },
     });
+    // Zipped beforehand, so the roles are still propagating when the functions step starts.
+    await hostZips();
   });
 
   after(async () => {
