@@ -89,3 +89,14 @@ describe("cli config", () => {
     expect(() => parseSince("yesterday-ish", now)).to.throw(UserError, /--since/);
   });
 });
+
+describe(".env.example", () => {
+  it("lists every S3SIZE_* setting with its default", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { SETTINGS_ENV } = await import("../../cli/config.ts");
+    const text = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
+    for (const [name, fallback] of Object.values(SETTINGS_ENV)) {
+      expect(text, name).to.match(new RegExp(`^${name}=${fallback.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s|$)`, "m"));
+    }
+  });
+});
