@@ -21,7 +21,16 @@ import {
 } from "@aws-sdk/client-api-gateway";
 import { isNotFound } from "../errors.ts";
 import { isConflict, isThrottle, withRetry } from "../retry.ts";
-import { arns, change, hasStackTag, type ProvisionContext, partitionOf, read, stackTags } from "./context.ts";
+import {
+  arns,
+  change,
+  hasStackTag,
+  type ProvisionContext,
+  partitionOf,
+  read,
+  readIfExists,
+  stackTags,
+} from "./context.ts";
 import { ensureInvokePermission } from "./functions.ts";
 
 export const PLOT_PATH = "/plot";
@@ -67,14 +76,9 @@ async function getMethod(
   restApiId: string,
   resourceId: string,
 ): Promise<Method | undefined> {
-  try {
-    return await read(() =>
-      apigateway.send(new GetMethodCommand({ restApiId, resourceId, httpMethod: "GET" })),
-    );
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  return readIfExists(() =>
+    apigateway.send(new GetMethodCommand({ restApiId, resourceId, httpMethod: "GET" })),
+  );
 }
 
 async function getStage(
@@ -82,12 +86,7 @@ async function getStage(
   restApiId: string,
   stageName: string,
 ): Promise<Stage | undefined> {
-  try {
-    return await read(() => apigateway.send(new GetStageCommand({ restApiId, stageName })));
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  return readIfExists(() => apigateway.send(new GetStageCommand({ restApiId, stageName })));
 }
 
 export async function ensureApi(ctx: ProvisionContext): Promise<void> {

@@ -19,7 +19,15 @@ import {
 } from "@aws-sdk/client-s3";
 import { STACK_TAG_KEY } from "../config.ts";
 import { awsErrorName, httpStatusOf, isNotFound, UserError } from "../errors.ts";
-import { change, hasStackTag, type ProvisionContext, read, recordCreated, tagList } from "./context.ts";
+import {
+  change,
+  hasStackTag,
+  type ProvisionContext,
+  read,
+  readIfExists,
+  recordCreated,
+  tagList,
+} from "./context.ts";
 
 /** us-east-1 is the one region where CreateBucket must not name a LocationConstraint. */
 export function createBucketInput(bucket: string, region: string) {
@@ -139,38 +147,19 @@ export async function bucketExists(s3: S3Client, bucket: string): Promise<boolea
 }
 
 export async function bucketTags(s3: S3Client, bucket: string): Promise<Tag[]> {
-  try {
-    return (await read(() => s3.send(new GetBucketTaggingCommand({ Bucket: bucket })))).TagSet ?? [];
-  } catch (error) {
-    if (isNotFound(error)) return [];
-    throw error;
-  }
+  return (await readIfExists(() => s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))))?.TagSet ?? [];
 }
 
 async function isPrivate(s3: S3Client, bucket: string): Promise<boolean> {
-  try {
-    const { PublicAccessBlockConfiguration: c } = await read(() =>
-      s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })),
-    );
-    return Boolean(
-      c?.BlockPublicAcls && c.IgnorePublicAcls && c.BlockPublicPolicy && c.RestrictPublicBuckets,
-    );
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw error;
-  }
+  const found = await readIfExists(() => s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })));
+  const c = found?.PublicAccessBlockConfiguration;
+  return Boolean(c?.BlockPublicAcls && c.IgnorePublicAcls && c.BlockPublicPolicy && c.RestrictPublicBuckets);
 }
 
 async function isEncrypted(s3: S3Client, bucket: string): Promise<boolean> {
-  try {
-    const { ServerSideEncryptionConfiguration: c } = await read(() =>
-      s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })),
-    );
-    return (c?.Rules ?? []).some((rule) => rule.ApplyServerSideEncryptionByDefault?.SSEAlgorithm);
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw error;
-  }
+  const found = await readIfExists(() => s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })));
+  const rules = found?.ServerSideEncryptionConfiguration?.Rules ?? [];
+  return rules.some((rule) => rule.ApplyServerSideEncryptionByDefault?.SSEAlgorithm);
 }
 
 export async function destroyBuckets(ctx: ProvisionContext): Promise<void> {

@@ -4,6 +4,7 @@
 import type { PackagedFunction } from "../../build/package.ts";
 import type { AwsClients } from "../aws-clients.ts";
 import { type FunctionKey, type Settings, STACK_TAG_KEY, type StackNames } from "../config.ts";
+import { isNotFound } from "../errors.ts";
 import { isConflict, isThrottle, withRetry } from "../retry.ts";
 import type { StackState } from "../state.ts";
 
@@ -41,6 +42,16 @@ export async function change<T>(
 /** Runs a read, retrying throttles (reads are safe to repeat). */
 export function read<T>(action: () => Promise<T>): Promise<T> {
   return withRetry(action, { when: [isThrottle] });
+}
+
+/** A read whose "does not exist" answer is undefined rather than an error. */
+export async function readIfExists<T>(action: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read(action);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 export function stackTags(names: StackNames): Record<string, string> {

@@ -21,7 +21,15 @@ import { FUNCTION_ENV } from "../../handlers/common/function-env.ts";
 import { FUNCTION_KEYS, type FunctionKey, STACK_TAG_KEY } from "../config.ts";
 import { isNotFound, UserError } from "../errors.ts";
 import { isConflict, isRolePropagationError, isThrottle, waitFor, withRetry } from "../retry.ts";
-import { arns, change, hasStackTag, type ProvisionContext, read, stackTags } from "./context.ts";
+import {
+  arns,
+  change,
+  hasStackTag,
+  type ProvisionContext,
+  read,
+  readIfExists,
+  stackTags,
+} from "./context.ts";
 
 export type { PackagedFunction } from "../../build/package.ts";
 
@@ -96,12 +104,7 @@ export async function getFunction(
   lambda: LambdaClient,
   name: string,
 ): Promise<GetFunctionCommandOutput | undefined> {
-  try {
-    return await read(() => lambda.send(new GetFunctionCommand({ FunctionName: name })));
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  return readIfExists(() => lambda.send(new GetFunctionCommand({ FunctionName: name })));
 }
 
 /** Lambda answers these while a new role propagates or another update of the function runs. */
@@ -249,14 +252,10 @@ async function permissionStatement(
   name: string,
   sid: string,
 ): Promise<PolicyStatementShape | undefined> {
-  try {
-    const { Policy } = await read(() => lambda.send(new GetPolicyCommand({ FunctionName: name })));
-    const statements = (JSON.parse(Policy ?? "{}") as { Statement?: PolicyStatementShape[] }).Statement ?? [];
-    return statements.find((statement) => statement.Sid === sid);
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  const found = await readIfExists(() => lambda.send(new GetPolicyCommand({ FunctionName: name })));
+  const statements =
+    (JSON.parse(found?.Policy ?? "{}") as { Statement?: PolicyStatementShape[] }).Statement ?? [];
+  return statements.find((statement) => statement.Sid === sid);
 }
 
 /** Lets a service invoke a function, scoped to a source ARN (and account); replaces a statement that differs. */

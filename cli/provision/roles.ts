@@ -15,8 +15,8 @@ import {
 } from "@aws-sdk/client-iam";
 import { BUCKET_SIZE_INDEX, GLOBAL_SIZE_INDEX } from "../../handlers/common/history.ts";
 import { FUNCTION_KEYS, type FunctionKey, STACK_TAG_KEY } from "../config.ts";
-import { isNotFound, UserError } from "../errors.ts";
-import { arns, change, hasStackTag, type ProvisionContext, read, tagList } from "./context.ts";
+import { UserError } from "../errors.ts";
+import { arns, change, hasStackTag, type ProvisionContext, read, readIfExists, tagList } from "./context.ts";
 
 export interface PolicyStatement {
   Sid: string;
@@ -115,12 +115,7 @@ function canonical(value: unknown): string {
 }
 
 export async function getRole(iam: IAMClient, name: string): Promise<Role | undefined> {
-  try {
-    return (await read(() => iam.send(new GetRoleCommand({ RoleName: name })))).Role;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  return (await readIfExists(() => iam.send(new GetRoleCommand({ RoleName: name }))))?.Role;
 }
 
 async function roleIsOurs(iam: IAMClient, role: Role, stack: string): Promise<boolean> {
@@ -186,13 +181,10 @@ export async function inlinePolicy(
   role: string,
   policy: string,
 ): Promise<string | undefined> {
-  try {
-    return (await read(() => iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: policy }))))
-      .PolicyDocument;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  const found = await readIfExists(() =>
+    iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: policy })),
+  );
+  return found?.PolicyDocument;
 }
 
 export async function destroyRoles(ctx: ProvisionContext): Promise<void> {

@@ -12,20 +12,23 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { historyTableDefinition } from "../../handlers/common/history.ts";
 import { STACK_TAG_KEY } from "../config.ts";
-import { isNotFound, UserError } from "../errors.ts";
+import { UserError } from "../errors.ts";
 import { waitFor } from "../retry.ts";
-import { change, hasStackTag, type ProvisionContext, read, recordCreated, tagList } from "./context.ts";
+import {
+  change,
+  hasStackTag,
+  type ProvisionContext,
+  read,
+  readIfExists,
+  recordCreated,
+  tagList,
+} from "./context.ts";
 
 export async function describeTable(
   dynamodb: DynamoDBClient,
   table: string,
 ): Promise<TableDescription | undefined> {
-  try {
-    return (await read(() => dynamodb.send(new DescribeTableCommand({ TableName: table })))).Table;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  return (await readIfExists(() => dynamodb.send(new DescribeTableCommand({ TableName: table }))))?.Table;
 }
 
 const keySchemaText = (schema: Array<{ AttributeName?: string; KeyType?: string }> | undefined) =>

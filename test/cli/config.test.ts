@@ -96,7 +96,9 @@ describe(".env.example", () => {
     const { SETTINGS_ENV } = await import("../../cli/config.ts");
     const text = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
     for (const [name, fallback] of Object.values(SETTINGS_ENV)) {
-      expect(text, name).to.match(new RegExp(`^${name}=${fallback.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s|$)`, "m"));
+      expect(text, name).to.match(
+        new RegExp(`^${name}=${fallback.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s|$)`, "m"),
+      );
     }
   });
 });
