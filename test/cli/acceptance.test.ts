@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { GetRolePolicyCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutBucketNotificationConfigurationCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { PNG } from "pngjs";
 import { mutatingCalls } from "../../cli/aws-clients.ts";
@@ -174,6 +174,37 @@ describe("s3size CLI end to end on the local cloud", function () {
     const logs = await cli("logs", "driver", "--since", "1h");
     expect(logs.code, logs.stderr).to.equal(0);
     expect(logs.stdout).to.include("called plotting API");
+  });
+
+  it("shows drift in `status` and repairs just that with `setup`", async () => {
+    await cloudClients(cloud.endpoint).s3.send(
+      new PutBucketNotificationConfigurationCommand({ Bucket: DATA_BUCKET, NotificationConfiguration: {} }),
+    );
+    const status = await cli("status", "--json");
+    const steps = JSON.parse(status.stdout).steps as Array<{ name: string; upToDate: boolean }>;
+    expect(steps.filter((step) => !step.upToDate).map((step) => step.name)).to.deep.equal(["notifications"]);
+    const repair = await cli("setup");
+    expect(repair.code, repair.stderr).to.equal(0);
+    expect(mutatingCalls(repair.calls).map((call) => call.command)).to.deep.equal([
+      "PutBucketNotificationConfiguration",
+    ]);
+  });
+
+  it("asks before tearing down on a terminal, and a no removes nothing", async () => {
+    let question = "";
+    const run = await runCli(["teardown", "--endpoint-url", cloud.endpoint, "--state-dir", stateDir], {
+      cwd: work,
+      stdinIsTTY: true,
+      confirm: async (text) => {
+        question = text;
+        return false;
+      },
+    });
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/^error: teardown cancelled; nothing was removed/);
+    expect(question).to.include(`delete bucket ${DATA_BUCKET}`);
+    expect(question).to.include("delete function s3size-driver");
+    expect(mutatingCalls(run.calls)).to.deep.equal([]);
   });
 
   it("refuses to tear down without --yes when it cannot ask", async () => {
