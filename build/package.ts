@@ -11,7 +11,7 @@ import {
   hostCanvasTarget,
   lambdaCanvasTarget,
 } from "./native-canvas.ts";
-import { formatSize, packageSpecs } from "./packager.ts";
+import { formatSize, type PackagedZip, packageSpecs } from "./packager.ts";
 
 export type { Architecture, FunctionName };
 
@@ -24,15 +24,8 @@ export interface PackageOptions {
   functions?: FunctionName[];
 }
 
-export interface PackagedFunction {
+export interface PackagedFunction extends PackagedZip {
   name: FunctionName;
-  zipPath: string;
-  bytes: number;
-  unzippedBytes: number;
-  /** Base64 SHA-256 of the zip, as Lambda's CodeSha256. */
-  codeSha256: string;
-  handler: "index.handler";
-  arch: Architecture;
 }
 
 export const DEFAULT_OUT_DIR = fileURLToPath(new URL("../dist/lambda", import.meta.url));
