@@ -10,8 +10,8 @@ export const FUNCTION_KEYS = ["size-tracking", "plotting", "driver"] as const;
 export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 export type Arch = "arm64" | "x86_64";
 
-/** Options every AWS-facing command takes (commander's camel-cased names). */
-export interface GlobalOptions {
+/** Options every AWS-facing command takes (commander's camel-cased names), plus a flag per setting. */
+export interface GlobalOptions extends Partial<Record<SettingKey, string>> {
   local?: boolean;
   endpointUrl?: string;
   region?: string;
@@ -65,6 +65,19 @@ export const SETTINGS_ENV = {
   stateDir: ["S3SIZE_STATE_DIR", ".s3size"],
 } as const;
 
+export type SettingKey = keyof typeof SETTINGS_ENV;
+
+/** How the settings whose default is empty are derived, for help texts. */
+export const DERIVED_DEFAULTS: Partial<Record<SettingKey, string>> = {
+  dataBucket: "testbucket-<account>-<region>",
+  plotBucket: "<data bucket>-plots",
+};
+
+/** The command-line flag of a setting: dataBucket → --data-bucket (commander maps it back). */
+export function settingFlag(key: SettingKey): string {
+  return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
 /** Fills `env` with the `.env` file of `cwd` without overriding what the environment already has. */
 export function loadDotEnv(env: NodeJS.ProcessEnv, cwd: string): void {
   const path = join(cwd, ".env");
@@ -79,9 +92,9 @@ export function loadDotEnv(env: NodeJS.ProcessEnv, cwd: string): void {
 }
 
 export function resolveSettings(flags: GlobalOptions, env: NodeJS.ProcessEnv, cwd: string): Settings {
-  const pick = (key: keyof typeof SETTINGS_ENV): string => {
+  const pick = (key: SettingKey): string => {
     const [name, fallback] = SETTINGS_ENV[key];
-    const value = env[name];
+    const value = flags[key] ?? env[name];
     return value === undefined || value === "" ? fallback : value;
   };
   const endpoint = flags.endpointUrl ?? (env.AWS_ENDPOINT_URL || undefined);
@@ -92,7 +105,7 @@ export function resolveSettings(flags: GlobalOptions, env: NodeJS.ProcessEnv, cw
     profile: flags.profile ?? (env.AWS_PROFILE || undefined),
     endpoint: local ? undefined : endpoint,
     local,
-    stateDir: resolve(cwd, flags.stateDir ?? pick("stateDir")),
+    stateDir: resolve(cwd, pick("stateDir")),
     dataBucket: pick("dataBucket") || undefined,
     plotBucket: pick("plotBucket") || undefined,
     table: pick("table"),
@@ -111,12 +124,12 @@ export function resolveSettings(flags: GlobalOptions, env: NodeJS.ProcessEnv, cw
   return settings;
 }
 
-function integerSetting(key: keyof typeof SETTINGS_ENV, raw: string, min: number, max: number): number {
+function integerSetting(key: SettingKey, raw: string, min: number, max: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new UserError(
-      `${SETTINGS_ENV[key][0]} must be a whole number from ${min} to ${max}, got "${raw}"`,
-      "fix it in the environment or in .env",
+      `${settingFlag(key)} (${SETTINGS_ENV[key][0]}) must be a whole number from ${min} to ${max}, got "${raw}"`,
+      "fix the flag, the environment or .env",
     );
   }
   return value;
@@ -158,7 +171,7 @@ export function validateSettings(s: Settings): void {
     );
   }
   if (s.arch !== "arm64" && s.arch !== "x86_64") {
-    throw new UserError(`unsupported architecture "${s.arch}"`, "S3SIZE_ARCH is arm64 or x86_64");
+    throw new UserError(`unsupported architecture "${s.arch}"`, "--arch (S3SIZE_ARCH) is arm64 or x86_64");
   }
   if (!CLS_LOG_RETENTION.includes(s.logRetentionDays)) {
     throw new UserError(

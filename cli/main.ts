@@ -10,7 +10,14 @@ import { setupCommand } from "./commands/setup.ts";
 import { statusCommand } from "./commands/status.ts";
 import { teardownCommand } from "./commands/teardown.ts";
 import type { CommandSpec } from "./commands/types.ts";
-import { type GlobalOptions, loadDotEnv } from "./config.ts";
+import {
+  DERIVED_DEFAULTS,
+  type GlobalOptions,
+  loadDotEnv,
+  SETTINGS_ENV,
+  type SettingKey,
+  settingFlag,
+} from "./config.ts";
 import { awsErrorName, UserError } from "./errors.ts";
 import { type MainIo, Session } from "./session.ts";
 
@@ -86,6 +93,15 @@ function buildProgram(
     .option("--json", "print one JSON document on stdout")
     .option("--yes", "do not ask for confirmation")
     .option("--verbose", "more output, and stack traces on errors");
+  // Every name and setting of .env.example has a flag too; flags win over the environment and .env.
+  for (const key of Object.keys(SETTINGS_ENV) as SettingKey[]) {
+    if (key === "stateDir") continue;
+    const [envName, fallback] = SETTINGS_ENV[key];
+    const description = `${envName} (default ${fallback || DERIVED_DEFAULTS[key]})`;
+    program.addOption(
+      new Option(`${settingFlag(key)} <value>`, description).helpGroup("Names and settings:"),
+    );
+  }
   for (const spec of COMMANDS) {
     const command = program.command(spec.name).description(spec.summary).exitOverride();
     if (spec.argument) command.argument(spec.argument.name, spec.argument.description);

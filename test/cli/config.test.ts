@@ -2,7 +2,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { loadDotEnv, parseSince, resolveSettings, stackNames, validateBucketName } from "../../cli/config.ts";
+import {
+  loadDotEnv,
+  parseSince,
+  resolveSettings,
+  SETTINGS_ENV,
+  type SettingKey,
+  settingFlag,
+  stackNames,
+  validateBucketName,
+} from "../../cli/config.ts";
 import { UserError } from "../../cli/errors.ts";
 
 describe("cli config", () => {
@@ -38,6 +47,25 @@ describe("cli config", () => {
     expect(settings.stateDir).to.equal(join(dir, ".s3size"));
   });
 
+  it("has a flag for every setting, which wins over the environment", () => {
+    const env: NodeJS.ProcessEnv = { S3SIZE_TABLE: "from-env", S3SIZE_DRIVER_SLEEP_MS: "900" };
+    const settings = resolveSettings(
+      { table: "from-flag", dataBucket: "my-data", driverSleepMs: "300", arch: "x86_64" },
+      env,
+      "/tmp",
+    );
+    expect(settings.table).to.equal("from-flag");
+    expect(settings.dataBucket).to.equal("my-data");
+    expect(settings.driverSleepMs).to.equal(300);
+    expect(settings.arch).to.equal("x86_64");
+    expect(Object.keys(SETTINGS_ENV).map((key) => settingFlag(key as SettingKey))).to.include.members([
+      "--data-bucket",
+      "--plot-bucket",
+      "--log-retention-days",
+      "--api-burst-limit",
+    ]);
+  });
+
   it("treats S3SIZE_LOCAL=1 as --local and ignores AWS_ENDPOINT_URL then", () => {
     const settings = resolveSettings(
       {},
@@ -67,7 +95,11 @@ describe("cli config", () => {
     rejects({}, { S3SIZE_RUNTIME: "python3.12" }, /unsupported runtime/);
     rejects({}, { S3SIZE_ARCH: "mips" }, /unsupported architecture/);
     rejects({}, { S3SIZE_LOG_RETENTION_DAYS: "8" }, /not one CloudWatch Logs offers/);
-    rejects({}, { S3SIZE_DRIVER_SLEEP_MS: "fast" }, /S3SIZE_DRIVER_SLEEP_MS must be a whole number/);
+    rejects(
+      {},
+      { S3SIZE_DRIVER_SLEEP_MS: "fast" },
+      /--driver-sleep-ms \(S3SIZE_DRIVER_SLEEP_MS\) must be a whole number/,
+    );
     rejects({ endpointUrl: "localhost:4566" }, {}, /invalid endpoint URL/);
   });
 
