@@ -57,6 +57,11 @@ export class Session {
     return new Session(resolveSettings(options, io.env, io.cwd), options, io);
   }
 
+  /** True when this command started the local cloud itself: it stops when the command ends. */
+  get cloudIsTemporary(): boolean {
+    return Boolean(this.cloud?.stop);
+  }
+
   get endpoint(): string | undefined {
     return this.cloud?.endpoint ?? this.settings.endpoint;
   }

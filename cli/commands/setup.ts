@@ -72,6 +72,15 @@ export function printLinks(session: Session, apiId?: string): void {
   const { output, settings } = session;
   const state = session.loadState();
   if (!state.names) return;
+  if (session.endpoint && session.cloudIsTemporary) {
+    output.line(
+      "the local cloud stops with this command; to look around with the AWS CLI, keep one running:",
+    );
+    output.line(
+      `  npx s3size local --state-dir ${settings.stateDir}   (then --endpoint-url http://127.0.0.1:4566)`,
+    );
+    return;
+  }
   if (session.endpoint) {
     output.line(`local cloud at ${session.endpoint} (no AWS console): inspect it with the AWS CLI, e.g.`);
     output.line(`  aws --endpoint-url ${session.endpoint} s3 ls s3://${state.names.dataBucket}`);

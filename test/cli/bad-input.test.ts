@@ -197,7 +197,7 @@ describe("s3size as a real process", function () {
     const run = await runProcess(["demo", "--local", "--sleep-ms", DEMO_SLEEP_MS], { cwd: work });
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.include("running setup first");
-    expect(run.stdout).to.include("sizes: 18 → 27 → 0 → 2 bytes");
+    expect(run.stdout, run.stdout).to.include("sizes: 18 → 27 → 0 → 2 bytes");
     expect(existsSync(join(work, "plot.png"))).to.equal(true);
     const teardown = await runProcess(["teardown", "--local", "--yes"], { cwd: work });
     expect(teardown.code, teardown.stderr).to.equal(0);
