@@ -13,7 +13,13 @@ import {
   teardownStack,
 } from "./groups/provisioning.ts";
 import { benchRender, type RenderFigures } from "./groups/render.ts";
-import { benchStorm, type StormFigure } from "./groups/storm.ts";
+import {
+  benchStorm,
+  SETTLE_LIMIT_MS,
+  type StormFigure,
+  type StormProgress,
+  type StormTimeout,
+} from "./groups/storm.ts";
 import { benchTracking, type TrackingFigure } from "./groups/tracking.ts";
 
 export const GROUPS = ["render", "tracking", "plot-reads", "provisioning", "packages", "storm"] as const;
@@ -21,7 +27,7 @@ export type Group = (typeof GROUPS)[number];
 
 export interface BenchConfig {
   render: { points: number[]; warmRuns: number; coldRuns: number };
-  tracking: { sizes: number[]; runs: number; putObjectLimit: number };
+  tracking: { sizes: number[]; runs: number[]; putObjectLimit: number };
   plotReads: { tableSizes: number[]; runs: number };
   provisioning: { cycles: number };
   packages: { targets: PackageTarget[] };
@@ -30,7 +36,7 @@ export interface BenchConfig {
 
 export const FULL_CONFIG: BenchConfig = {
   render: { points: [5, 1000, 10_000], warmRuns: 15, coldRuns: 5 },
-  tracking: { sizes: [1000, 10_000, 100_000], runs: 3, putObjectLimit: 1000 },
+  tracking: { sizes: [1000, 10_000, 100_000], runs: [5, 5, 2], putObjectLimit: 1000 },
   plotReads: { tableSizes: [1000, 100_000], runs: 7 },
   provisioning: { cycles: 3 },
   packages: { targets: [{ target: "lambda", arch: "arm64" }, { target: "local" }] },
@@ -39,7 +45,7 @@ export const FULL_CONFIG: BenchConfig = {
 
 export const QUICK_CONFIG: BenchConfig = {
   render: { points: [5, 50], warmRuns: 3, coldRuns: 1 },
-  tracking: { sizes: [10, 1100], runs: 2, putObjectLimit: 10 },
+  tracking: { sizes: [10, 1100], runs: [2, 2], putObjectLimit: 10 },
   plotReads: { tableSizes: [30, 200], runs: 2 },
   provisioning: { cycles: 1 },
   packages: { targets: [{ target: "local" }] },
@@ -58,7 +64,7 @@ export interface BenchResults {
   plotReads?: PlotReadFigure[];
   provisioning?: ProvisioningFigure[];
   packages?: PackageFigure[];
-  storm?: StormFigure;
+  storm?: StormFigure | StormTimeout;
 }
 
 export interface RunOptions {
@@ -67,6 +73,8 @@ export interface RunOptions {
   quick?: boolean;
   /** Progress lines (stderr in `npm run bench`). */
   progress?: (line: string) => void;
+  /** Called with the results so far after each group, so a run cut short still leaves its figures. */
+  partial?: (results: BenchResults) => void;
 }
 
 export async function runBench(options: RunOptions): Promise<BenchResults> {
@@ -90,10 +98,12 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
     totalMs: 0,
   };
   const step = async <T>(group: Group, action: () => Promise<T>): Promise<T> => {
+    if (results.totalMs > 0) options.partial?.(results);
     progress(`• ${group}…`);
     const start = performance.now();
     const value = await action();
     progress(`  ${group} done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    results.totalMs = Math.round(performance.now() - started);
     return value;
   };
 
@@ -143,12 +153,33 @@ async function benchProvisioning(cloud: BenchCloud, options: BenchConfig["provis
   return provisioningFigures(cycles);
 }
 
-async function stormOnFreshStack(cloud: BenchCloud, options: BenchConfig["storm"]) {
+/** Past this, an overloaded emulator has stopped answering: report what the storm got to, stop the cloud. */
+const STORM_HARD_DEADLINE_MS = SETTLE_LIMIT_MS + 60_000;
+
+async function stormOnFreshStack(
+  cloud: BenchCloud,
+  options: BenchConfig["storm"],
+): Promise<StormFigure | StormTimeout> {
   const stack = { endpoint: cloud.cloud.endpoint, stateDir: `${cloud.stateDir}/cli-storm` };
   const { value } = await setupStack(stack);
-  try {
-    return await benchStorm(cloud, value.names, options.objects);
-  } finally {
+  const live: StormProgress = {
+    objects: options.objects,
+    putsAnswered: 0,
+    recordsWritten: 0,
+    objectsWithRecord: 0,
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), STORM_HARD_DEADLINE_MS);
+  });
+  const storm = (async () => {
+    const figure = await benchStorm(cloud, value.names, options.objects, live);
     await teardownStack(stack);
-  }
+    return figure;
+  })();
+  const figure = await Promise.race([storm, deadline]);
+  clearTimeout(timer);
+  if (figure) return figure;
+  storm.catch(() => {});
+  return { ...live, timedOut: true as const };
 }

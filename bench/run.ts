@@ -24,15 +24,19 @@ async function main(): Promise<number> {
     console.error(`unknown group ${unknown.join(", ")}; groups: ${GROUPS.join(", ")}`);
     return 2;
   }
+  // Quick or partial runs never overwrite the committed full figures unless asked to.
+  const out = values.out ?? (values.quick || only ? undefined : DEFAULT_OUT);
+  const write = (results: object) => {
+    if (out) writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  };
   const results = await runBench({
     config: values.quick ? QUICK_CONFIG : FULL_CONFIG,
     quick: values.quick,
     only,
     progress: (line) => console.error(line),
+    partial: (sofar) => write({ ...sofar, incomplete: true }),
   });
-  // Quick or partial runs never overwrite the committed full figures unless asked to.
-  const out = values.out ?? (values.quick || only ? undefined : DEFAULT_OUT);
-  if (out) writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  write(results);
   console.log(formatResults(results));
   if (out) console.log(`figures written to ${out}`);
   return 0;

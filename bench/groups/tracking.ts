@@ -25,7 +25,8 @@ export interface TrackingFigure {
 
 export interface TrackingOptions {
   sizes: number[];
-  runs: number;
+  /** Runs per size, in the order of `sizes` (the largest bucket is slow on the local cloud). */
+  runs: number[];
   /** Buckets up to this size are filled through PutObject; larger ones on disk. */
   putObjectLimit: number;
 }
@@ -54,14 +55,14 @@ export async function benchTracking(cloud: BenchCloud, options: TrackingOptions)
   }
   const figures: TrackingFigure[] = [];
   try {
-    for (const size of options.sizes) {
+    for (const [index, size] of options.sizes.entries()) {
       const bucket = `bench-track-${size}`;
       const filled = await timed(() => fillBucket(cloud, bucket, size, size <= options.putObjectLimit));
       const truth = filled.value;
       let listPages = 0;
       let s3Requests = 0;
       let dynamoRequests = 0;
-      const ms = await repeat(options.runs, async () => {
+      const ms = await repeat(options.runs[index] ?? 1, async () => {
         s3Counter.reset();
         dynamoCounter.reset();
         const run = await timed(() => track(eventFor(bucket)));

@@ -77,7 +77,10 @@ describe("bench harness (quick sizes)", function () {
 
   it("loses no event in the storm and ends on the bucket's true size", () => {
     const storm = results.storm!;
+    if ("timedOut" in storm) expect.fail(`the storm did not settle: ${JSON.stringify(storm)}`);
     expect(storm.objects).to.equal(QUICK_CONFIG.storm.objects);
+    expect(storm.settledWithinLimit).to.equal(true);
+    expect(storm.putsMs).to.be.a("number");
     expect(storm.lost).to.equal(0);
     expect(storm.objectsWithRecord).to.equal(storm.objects);
     expect(storm.recordsWritten).to.be.at.least(storm.objects);
