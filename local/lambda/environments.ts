@@ -41,6 +41,12 @@ export interface InvocationOutcome {
 
 export interface PoolOptions {
   idleMs: number;
+  /**
+   * At most this many environments (child processes) at once, across all functions. AWS allows an
+   * account a thousand; a laptop does not have the memory for that, so further invocations wait
+   * for a free environment instead (a burst of events is processed in turn, none is lost).
+   */
+  maxEnvironments: number;
   logs: () => LogsInternal | undefined;
   debug: (message: string) => void;
 }
@@ -308,32 +314,49 @@ class ExecutionEnvironment {
 
 export class EnvironmentPool {
   private readonly environments = new Set<ExecutionEnvironment>();
+  /** Invocations waiting for the pool to have room, first come first served. */
+  private readonly waiting: Array<() => void> = [];
   private closed = false;
 
   constructor(private readonly options: PoolOptions) {}
 
   /** Runs one invocation in a warm idle environment of the same generation, or a new one. */
   async run(spec: EnvironmentSpec, payload: Buffer): Promise<InvocationOutcome> {
-    if (this.closed) throw new Error("the local cloud is stopping");
-    for (const env of this.environments) if (env.state === "dead") this.environments.delete(env);
-    let environment = [...this.environments].find(
-      (env) =>
-        env.state === "idle" &&
-        env.spec.functionName === spec.functionName &&
-        env.spec.generation === spec.generation,
-    );
-    if (environment) environment.state = "busy";
-    else {
-      environment = new ExecutionEnvironment(spec, this.options);
-      this.environments.add(environment);
-      await environment.start();
-      this.options.debug(`lambda: new environment for ${spec.functionName} (${environment.logStream})`);
+    const environment = await this.acquire(spec);
+    try {
+      return await environment.invoke(payload);
+    } finally {
+      if (environment.state === "dead" || environment.retired || this.closed) {
+        this.forget(environment);
+      } else environment.release();
+      this.waiting.shift()?.();
     }
-    const outcome = await environment.invoke(payload);
-    if (environment.state === "dead" || environment.retired || this.closed) {
-      this.forget(environment);
-    } else environment.release();
-    return outcome;
+  }
+
+  /** A busy environment for `spec`: a warm one, a new one while there is room, else waits for room. */
+  private async acquire(spec: EnvironmentSpec): Promise<ExecutionEnvironment> {
+    for (;;) {
+      if (this.closed) throw new Error("the local cloud is stopping");
+      for (const env of this.environments) if (env.state === "dead") this.environments.delete(env);
+      const idle = [...this.environments].filter((env) => env.state === "idle");
+      const warm = idle.find(
+        (env) => env.spec.functionName === spec.functionName && env.spec.generation === spec.generation,
+      );
+      if (warm) {
+        warm.state = "busy";
+        return warm;
+      }
+      if (this.environments.size < this.options.maxEnvironments) {
+        const environment = new ExecutionEnvironment(spec, this.options);
+        this.environments.add(environment);
+        await environment.start();
+        this.options.debug(`lambda: new environment for ${spec.functionName} (${environment.logStream})`);
+        return environment;
+      }
+      // Full: an idle environment of another function makes room; otherwise wait for a release.
+      if (idle[0]) this.forget(idle[0]);
+      else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
   }
 
   /** Stops the function's idle environments older than `generation` (all of them when omitted). */
@@ -348,6 +371,7 @@ export class EnvironmentPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const wake of this.waiting.splice(0)) wake();
     await Promise.all([...this.environments].map((env) => env.stop()));
     this.environments.clear();
   }

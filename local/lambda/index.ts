@@ -1,5 +1,6 @@
 // The local cloud's Lambda: the restJson API, the function store, execution environments in child
 // processes, and `ctx.lambda` for the services that invoke functions (S3 notifications, API Gateway).
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { sendRestJsonError } from "../protocol/json.ts";
 import type { CloudContext, Service } from "../types.ts";
@@ -13,6 +14,14 @@ import { isInvokeAllowed } from "./permissions.ts";
 export interface LambdaServiceOptions {
   /** How long an idle environment stays warm before it is stopped. */
   idleMs?: number;
+  /** Most environments (child processes) at once; default S3SIZE_LOCAL_MAX_ENVIRONMENTS or 4 per core, at least 8. */
+  maxEnvironments?: number;
+}
+
+export function defaultMaxEnvironments(env: NodeJS.ProcessEnv = process.env): number {
+  const configured = Number(env.S3SIZE_LOCAL_MAX_ENVIRONMENTS);
+  if (Number.isInteger(configured) && configured > 0) return configured;
+  return Math.max(8, availableParallelism() * 4);
 }
 
 export async function createLambdaService(
@@ -22,6 +31,7 @@ export async function createLambdaService(
   const store = new FunctionStore(join(ctx.dataDir, "lambda"));
   const pool = new EnvironmentPool({
     idleMs: options.idleMs ?? 180_000,
+    maxEnvironments: options.maxEnvironments ?? defaultMaxEnvironments(),
     logs: () => ctx.logs,
     debug: (message) => ctx.debug(message),
   });

@@ -14,6 +14,13 @@ const FLUSH_MARK = "\u001es3size-flush ";
 
 let currentRequestId;
 
+// An environment lives only as long as the emulator that started it: if the emulator dies without
+// stopping it (killed, crashed), this process is re-parented and leaves instead of lingering.
+const emulatorPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== emulatorPid) process.exit(0);
+}, 1000).unref();
+
 function request(method, path, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const bodyHeaders =
