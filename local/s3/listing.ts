@@ -23,7 +23,29 @@ export interface ListingStore {
 
 /** S3 orders keys by their UTF-8 bytes. */
 export function compareKeys(a: string, b: string): number {
+  // Below U+D800, UTF-16 order is code point order is UTF-8 byte order: compare strings as they are.
+  if (!ORDER_DIFFERS.test(a) && !ORDER_DIFFERS.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** Surrogates and U+E000–U+FFFF: where JavaScript's string order and UTF-8 byte order can disagree. */
+const ORDER_DIFFERS = /[\uD800-\uFFFF]/;
+
+/**
+ * Where a page starts in a sorted list, by binary search (so a page costs its own size, not the
+ * bucket's): the first key after `after`, or the first key at or after `prefix`, whichever is later.
+ */
+function pageStart(sortedKeys: string[], prefix: string, after: string): number {
+  const resume = after !== "" && compareKeys(after, prefix) >= 0;
+  let low = 0;
+  let high = sortedKeys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const order = compareKeys(sortedKeys[middle]!, resume ? after : prefix);
+    if (order < 0 || (resume && order === 0)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 export function bucketKeys(bucketDir: string): string[] {
@@ -36,7 +58,8 @@ export function bucketKeys(bucketDir: string): string[] {
     }
   };
   walk(bucketDir, "");
-  return keys.sort(compareKeys);
+  // Plain string order is byte order unless some key has characters from U+D800 up.
+  return keys.some((key) => ORDER_DIFFERS.test(key)) ? keys.sort(compareKeys) : keys.sort();
 }
 
 export type ListEntry = { key: string } | { commonPrefix: string };
@@ -54,8 +77,16 @@ export function pageKeys(sortedKeys: string[], options: PageOptions) {
   const entries: ListEntry[] = [];
   let truncated = false;
   let last = "";
-  for (const key of sortedKeys) {
-    if (!key.startsWith(options.prefix) || compareKeys(key, options.after) <= 0) continue;
+  for (
+    let position = pageStart(sortedKeys, options.prefix, options.after);
+    position < sortedKeys.length;
+    position += 1
+  ) {
+    const key = sortedKeys[position]!;
+    if (!key.startsWith(options.prefix)) {
+      if (compareKeys(key, options.prefix) > 0) break;
+      continue;
+    }
     // A page that ended on a common prefix resumes after every key under it.
     if (options.delimiter && options.after.endsWith(options.delimiter) && key.startsWith(options.after))
       continue;

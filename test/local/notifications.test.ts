@@ -11,7 +11,7 @@ import {
 import { expect } from "chai";
 import { decodeAwsChunked, decodeUpload } from "../../local/s3/aws-chunked.ts";
 import { S3Failure } from "../../local/s3/failure.ts";
-import { pageKeys } from "../../local/s3/listing.ts";
+import { compareKeys, pageKeys } from "../../local/s3/listing.ts";
 import {
   buildEventRecord,
   createSequencer,
@@ -262,6 +262,28 @@ describe("S3 listing pages", () => {
     const second = pageKeys(keys, { prefix: "", delimiter: "/", after: first.last, maxKeys: 4 });
     expect(second.entries).to.deep.equal([{ key: "b" }]);
     expect(second.truncated).to.equal(false);
+  });
+
+  it("includes a key equal to the prefix and stops at the end of the prefix's range", () => {
+    const page = pageKeys(keys, { prefix: "a", delimiter: "", after: "", maxKeys: 10 });
+    expect(page.entries.map((entry) => ("key" in entry ? entry.key : ""))).to.deep.equal([
+      "a",
+      "a-b",
+      "a.b",
+      "a/b",
+      "a/c",
+    ]);
+    const resumed = pageKeys(keys, { prefix: "a/", delimiter: "", after: "a/b", maxKeys: 10 });
+    expect(resumed.entries).to.deep.equal([{ key: "a/c" }]);
+  });
+
+  it("orders keys by their UTF-8 bytes, not by JavaScript's UTF-16 order", () => {
+    // U+FF01 is EF BC 81 in UTF-8 and sorts before the emoji's F0 9F 98 80, though its UTF-16 unit is larger.
+    const unsorted = ["z", "\u{1F600}", "\uFF01", "A"];
+    const sorted = [...unsorted].sort(compareKeys);
+    expect(sorted).to.deep.equal(["A", "z", "\uFF01", "\u{1F600}"]);
+    const page = pageKeys(sorted, { prefix: "", delimiter: "", after: "\uFF01", maxKeys: 10 });
+    expect(page.entries).to.deep.equal([{ key: "\u{1F600}" }]);
   });
 });
 
