@@ -2,10 +2,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateFunctionCommand, InvokeCommand } from "@aws-sdk/client-lambda";
+import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
-import { createLambdaRole, ECHO_FUNCTION_DIR, zipFolder } from "./fixtures/lambda.ts";
+import { createFunction, createLambdaRole, ECHO_FUNCTION_DIR, zipFolder } from "./fixtures/lambda.ts";
 
 const decode = (payload: Uint8Array | undefined) => JSON.parse(Buffer.from(payload ?? []).toString("utf8"));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -33,15 +33,11 @@ describe("local Lambda resource limits", () => {
       else process.env.S3SIZE_LOCAL_MAX_ENVIRONMENTS = previous;
     }
     const role = await createLambdaRole(test.clients.iam, "limits-role");
-    await test.clients.lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: "burst",
-        Runtime: "nodejs22.x",
-        Role: role,
-        Handler: "index.handler",
-        Code: { ZipFile: await zipFolder(ECHO_FUNCTION_DIR) },
-      }),
-    );
+    await createFunction(test.clients.lambda, {
+      name: "burst",
+      role,
+      zip: await zipFolder(ECHO_FUNCTION_DIR),
+    });
     scratch = mkdtempSync(join(tmpdir(), "s3size-limits-"));
   });
   after(async () => {

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
   AddPermissionCommand,
-  CreateFunctionCommand,
   GetFunctionConfigurationCommand,
   GetPolicyCommand,
   InvokeCommand,
@@ -12,7 +11,13 @@ import {
 } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
-import { createLambdaRole, ECHO_FUNCTION_DIR, expectError, zipFolder } from "./fixtures/lambda.ts";
+import {
+  createFunction,
+  createLambdaRole,
+  ECHO_FUNCTION_DIR,
+  expectError,
+  zipFolder,
+} from "./fixtures/lambda.ts";
 
 const decode = (payload: Uint8Array | undefined) => JSON.parse(Buffer.from(payload ?? []).toString("utf8"));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,16 +50,7 @@ describe("local Lambda execution environments", () => {
   });
 
   const create = (name: string, extra: Record<string, unknown> = {}) =>
-    test.clients.lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: "nodejs22.x",
-        Role: role,
-        Handler: "index.handler",
-        Code: { ZipFile: zip },
-        ...extra,
-      }),
-    );
+    createFunction(test.clients.lambda, { name, role, zip }, extra);
   const invoke = (name: string, event: unknown = {}) =>
     test.clients.lambda.send(
       new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }),
@@ -165,16 +161,7 @@ describe("local Lambda realism switches and restarts", () => {
   });
   after(() => test.stop());
 
-  const create = (name: string, role: string) =>
-    test.clients.lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: "nodejs22.x",
-        Role: role,
-        Handler: "index.handler",
-        Code: { ZipFile: zip },
-      }),
-    );
+  const create = (name: string, role: string) => createFunction(test.clients.lambda, { name, role, zip });
 
   it("refuses a role still propagating in IAM, and accepts it once the delay is over", async () => {
     test.cloud.realism.iamPropagationMs = 60_000;

@@ -18,7 +18,13 @@ import {
 import { expect } from "chai";
 import { arnLike, buildStatement, isInvokeAllowed } from "../../local/lambda/permissions.ts";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
-import { createLambdaRole, ECHO_FUNCTION_DIR, expectError, zipFolder } from "./fixtures/lambda.ts";
+import {
+  createFunction,
+  createLambdaRole,
+  ECHO_FUNCTION_DIR,
+  expectError,
+  zipFolder,
+} from "./fixtures/lambda.ts";
 
 const decode = (payload: Uint8Array | undefined) => JSON.parse(Buffer.from(payload ?? []).toString("utf8"));
 
@@ -35,16 +41,7 @@ describe("local Lambda API", () => {
   after(() => test.stop());
 
   const create = (name: string, extra: Record<string, unknown> = {}) =>
-    test.clients.lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: "nodejs22.x",
-        Role: role,
-        Handler: "index.handler",
-        Code: { ZipFile: zip },
-        ...extra,
-      }),
-    );
+    createFunction(test.clients.lambda, { name, role, zip }, extra);
 
   it("creates a function with AWS's configuration fields and defaults", async () => {
     const config = await create("echo", {
