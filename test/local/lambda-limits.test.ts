@@ -5,9 +5,8 @@ import { join } from "node:path";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
-import { createFunction, createLambdaRole, ECHO_FUNCTION_DIR, zipFolder } from "./fixtures/lambda.ts";
+import { createFunction, createLambdaRole, decode, ECHO_FUNCTION_DIR, zipFolder } from "./fixtures/lambda.ts";
 
-const decode = (payload: Uint8Array | undefined) => JSON.parse(Buffer.from(payload ?? []).toString("utf8"));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function isRunning(pid: number): boolean {

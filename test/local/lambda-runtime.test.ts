@@ -14,12 +14,12 @@ import { startTestCloud, type TestCloud } from "./cloud.ts";
 import {
   createFunction,
   createLambdaRole,
+  decode,
   ECHO_FUNCTION_DIR,
   expectError,
   zipFolder,
 } from "./fixtures/lambda.ts";
 
-const decode = (payload: Uint8Array | undefined) => JSON.parse(Buffer.from(payload ?? []).toString("utf8"));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitFor<T>(probe: () => T | undefined, what: string, limitMs = 20_000): Promise<T> {

@@ -21,12 +21,11 @@ import { startTestCloud, type TestCloud } from "./cloud.ts";
 import {
   createFunction,
   createLambdaRole,
+  decode,
   ECHO_FUNCTION_DIR,
   expectError,
   zipFolder,
 } from "./fixtures/lambda.ts";
-
-const decode = (payload: Uint8Array | undefined) => JSON.parse(Buffer.from(payload ?? []).toString("utf8"));
 
 describe("local Lambda API", () => {
   let test: TestCloud;
