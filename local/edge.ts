@@ -20,13 +20,17 @@ const TARGET_PREFIXES: Array<[string, string]> = [
 export function credentialScope(
   authorization: string | undefined,
   query: URLSearchParams,
-): { region: string; service: string } | undefined {
+): { region: string; service: string; accessKeyId: string } | undefined {
   const credential =
     authorization?.match(/Credential=([^,\s]+)/)?.[1] ?? query.get("X-Amz-Credential") ?? undefined;
   if (!credential) return undefined;
   const parts = credential.split("/");
   if (parts.length < 5) return undefined;
-  return { region: parts[parts.length - 3]!, service: parts[parts.length - 2]! };
+  return {
+    region: parts[parts.length - 3]!,
+    service: parts[parts.length - 2]!,
+    accessKeyId: parts.slice(0, -4).join("/"),
+  };
 }
 
 export function routeRequest(
@@ -121,6 +125,7 @@ export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {
       const url = new URL(incoming.url ?? "/", "http://local");
       const route = routeRequest(url.pathname, incoming.headers, url.searchParams);
       const target = incoming.headers["x-amz-target"];
+      const accessKeyId = credentialScope(incoming.headers.authorization, url.searchParams)?.accessKeyId;
       const req: EdgeRequest = {
         method: incoming.method ?? "GET",
         path: url.pathname,
@@ -130,6 +135,7 @@ export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {
         service: route.kind === "service" ? route.service : route.kind,
         region: (route.kind === "service" && route.region) || ctx.region,
         ...(typeof target === "string" ? { target } : {}),
+        ...(accessKeyId ? { accessKeyId } : {}),
       };
       ctx.debug(`${req.method} ${incoming.url} -> ${req.service}${req.target ? ` (${req.target})` : ""}`);
       if (route.kind === "admin") return handleAdmin(route.action, req, res);

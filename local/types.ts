@@ -18,6 +18,8 @@ export interface EdgeRequest {
   region: string;
   /** X-Amz-Target header, when present. */
   target?: string;
+  /** Access key id from the SigV4 credential (header or presigned query); IAM maps it to a principal. */
+  accessKeyId?: string;
 }
 
 export interface Service {
@@ -84,9 +86,56 @@ export interface LambdaInternal {
   isInvokeAllowed(functionNameOrArn: string, caller: InvokeCaller): boolean;
 }
 
+/**
+ * What one operation needs from IAM, declared next to the operation in its service's operation table
+ * (action and resource ARNs as AWS's Service Authorization Reference lists them), so enforcement, the
+ * policy report and the console all read the same declaration.
+ */
+export interface IamRequirement {
+  /** e.g. "dynamodb:PutItem" */
+  action: string;
+  /** The ARNs the action is evaluated against (in the region the request was signed for); ["*"] when the action has no resource type. */
+  resources: string[];
+  /** Condition keys the request supplies beyond the global ones (e.g. "s3:prefix"). */
+  context?: Record<string, string | string[]>;
+}
+
+export type AuthorizationResult = { allowed: true } | { allowed: false; message: string };
+
 export interface IamInternal {
   /** "propagating" while the realism delay since the role's creation has not passed. */
   roleStatus(roleArn: string): "missing" | "propagating" | "ready";
+  /**
+   * Evaluates the request's principal (from its access key) against its policies. The account root is
+   * always allowed; absent an implementation everything is allowed.
+   */
+  authorize?(req: EdgeRequest, requirement: IamRequirement): AuthorizationResult;
+  /**
+   * Temporary credentials for a session of a role, as Lambda hands its execution role to function code
+   * (and STS AssumeRole to a caller); requests signed with them act as that role session.
+   */
+  issueRoleSession?(roleArn: string, sessionName: string): SessionCredentials;
+}
+
+export interface SessionCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** Epoch milliseconds. */
+  expiration: number;
+}
+
+/** CloudWatch's side for other services: a service publishing its own metrics (Lambda's AWS/Lambda ones). */
+export interface MetricsInternal {
+  putMetric(datum: {
+    region: string;
+    namespace: string;
+    name: string;
+    dimensions: Record<string, string>;
+    value: number;
+    unit: string;
+    timestamp?: number;
+  }): void;
 }
 
 export interface LogEvent {
@@ -112,6 +161,7 @@ export interface CloudContext {
   lambda?: LambdaInternal;
   iam?: IamInternal;
   logs?: LogsInternal;
+  metrics?: MetricsInternal;
   /** Emulator diagnostics; silent unless the cloud was started verbose. */
   debug(message: string): void;
 }

@@ -15,9 +15,13 @@ describe("local cloud edge routing", () => {
     });
   });
 
-  it("reads the scope of a presigned URL from its query", () => {
+  it("reads the scope and access key of a presigned URL from its query", () => {
     const query = new URLSearchParams({ "X-Amz-Credential": "test/20260101/us-east-1/s3/aws4_request" });
-    expect(credentialScope(undefined, query)).to.deep.equal({ region: "us-east-1", service: "s3" });
+    expect(credentialScope(undefined, query)).to.deep.equal({
+      region: "us-east-1",
+      service: "s3",
+      accessKeyId: "test",
+    });
   });
 
   it("uses X-Amz-Target when a request is not signed", () => {
