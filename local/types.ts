@@ -98,6 +98,8 @@ export interface IamRequirement {
   resources: string[];
   /** Condition keys the request supplies beyond the global ones (e.g. "s3:prefix"). */
   context?: Record<string, string | string[]>;
+  /** The resource's own policy (a bucket policy, a function policy, a queue or topic policy), as JSON. */
+  resourcePolicy?: string;
 }
 
 export type AuthorizationResult = { allowed: true } | { allowed: false; message: string };
@@ -115,6 +117,11 @@ export interface IamInternal {
    * (and STS AssumeRole to a caller); requests signed with them act as that role session.
    */
   issueRoleSession?(roleArn: string, sessionName: string): SessionCredentials;
+  /**
+   * Whether a role's identity policies allow an action, for checks AWS makes on a role outside any
+   * request (e.g. Lambda checking that an execution role may send to an on-failure destination).
+   */
+  evaluateRole?(roleArn: string, requirement: IamRequirement): AuthorizationResult;
 }
 
 export interface SessionCredentials {
@@ -123,6 +130,35 @@ export interface SessionCredentials {
   sessionToken: string;
   /** Epoch milliseconds. */
   expiration: number;
+}
+
+/** SQS's side for other services (Lambda destinations, S3 and SNS deliveries). Throws when the queue is missing. */
+export interface SqsInternal {
+  sendMessage(
+    queueArn: string,
+    body: string,
+    attributes?: Record<string, { DataType: string; StringValue: string }>,
+  ): Promise<{ messageId: string }>;
+}
+
+/** SNS's side for other services (Lambda destinations, S3 deliveries, CloudWatch alarm actions). */
+export interface SnsInternal {
+  publish(
+    topicArn: string,
+    message: string,
+    options?: {
+      subject?: string;
+      attributes?: Record<string, { DataType: string; StringValue: string }>;
+    },
+  ): Promise<{ messageId: string }>;
+}
+
+/** EventBridge's side for other services (S3 → EventBridge, Lambda destinations). */
+export interface EventsInternal {
+  putEvent(
+    region: string,
+    event: { source: string; detailType: string; detail: unknown; resources: string[]; busName?: string },
+  ): Promise<void>;
 }
 
 /** CloudWatch's side for other services: a service publishing its own metrics (Lambda's AWS/Lambda ones). */
@@ -162,6 +198,9 @@ export interface CloudContext {
   iam?: IamInternal;
   logs?: LogsInternal;
   metrics?: MetricsInternal;
+  sqs?: SqsInternal;
+  sns?: SnsInternal;
+  events?: EventsInternal;
   /** Emulator diagnostics; silent unless the cloud was started verbose. */
   debug(message: string): void;
 }
