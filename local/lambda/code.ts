@@ -42,6 +42,9 @@ export class CodeStore {
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
     // mkdir's mode is masked by the umask and leaves an existing folder as it was.
     chmodSync(this.root, 0o700);
+    // As in /var/task, a .js file without a package.json of its own is CommonJS: this manifest stops Node
+    // from reading the "type" of a project the state dir sits in.
+    writeFileSync(join(this.root, "package.json"), '{ "type": "commonjs" }\n');
   }
 
   zipPath(hash: string): string {

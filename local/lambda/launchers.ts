@@ -66,7 +66,9 @@ const versions = new Map<string, Promise<string | undefined>>();
 
 /** The interpreter's version ("3.12.1"), or undefined when it does not run (missing, or a pyenv shim without it). */
 function pythonVersion(command: string): Promise<string | undefined> {
-  let pending = versions.get(command);
+  // Per PATH too: what runs depends on where the command is found.
+  const key = `${command}\0${process.env.PATH ?? ""}`;
+  let pending = versions.get(key);
   if (!pending) {
     pending = new Promise((resolve) => {
       execFile(
@@ -76,7 +78,7 @@ function pythonVersion(command: string): Promise<string | undefined> {
         (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined),
       );
     });
-    versions.set(command, pending);
+    versions.set(key, pending);
   }
   return pending;
 }
