@@ -136,6 +136,8 @@ describe("local Lambda converts a state dir of the single-namespace layout", () 
     writeFileSync(join(lambdaDir, "functions.json"), JSON.stringify([record]));
     const test = await startTestCloud({ stateDir });
     try {
+      // The function's execution role, as the old state dir's IAM would have held it.
+      await createLambdaRole(test.clients.iam, "legacy");
       const got = await test.clients.lambda.send(new GetFunctionCommand({ FunctionName: "legacy" }));
       expect(got.Configuration?.FunctionArn).to.equal(
         "arn:aws:lambda:us-east-1:000000000000:function:legacy",

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
@@ -101,6 +102,24 @@ describe("local Lambda runtimes", () => {
     writeFileSync(join(outside, "package.json"), '{"type":"module"}');
     test = await startTestCloud({ stateDir: join(outside, "state") });
     role = await createLambdaRole(test.clients.iam, "runtimes-role");
+    // What the functions below call, granted to their role as a student would grant it.
+    const policy = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["s3:ListAllMyBuckets", "dynamodb:CreateTable", "dynamodb:PutItem", "dynamodb:GetItem"],
+          Resource: "*",
+        },
+      ],
+    };
+    await test.clients.iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "runtimes-role",
+        PolicyName: "calls",
+        PolicyDocument: JSON.stringify(policy),
+      }),
+    );
     await test.clients.s3.send(new CreateBucketCommand({ Bucket: "student-bucket" }));
   });
   after(async () => {
