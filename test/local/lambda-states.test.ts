@@ -46,6 +46,8 @@ describe("local Lambda function states with the default settings", () => {
       StateReason: "The function is being created.",
       StateReasonCode: "Creating",
     });
+    // Longer while the test checks the conflict, so a busy machine cannot let Pending end first.
+    test.cloud.realism.functionPendingMs = 60_000;
     const error = await expectError(
       test.clients.lambda.send(new InvokeCommand({ FunctionName: "stateful" })),
       "ResourceConflictException",
@@ -54,6 +56,7 @@ describe("local Lambda function states with the default settings", () => {
     expect(error.message).to.equal(
       "The operation cannot be performed at this time. The function is currently in the following state: Pending",
     );
+    test.cloud.realism.functionPendingMs = DEFAULT_REALISM.functionPendingMs;
     const ready = await waitUntilReady(test.clients.lambda, "stateful");
     expect(ready.State).to.equal("Active");
     const result = await test.clients.lambda.send(
@@ -67,6 +70,7 @@ describe("local Lambda function states with the default settings", () => {
       new UpdateFunctionConfigurationCommand({ FunctionName: "stateful", Timeout: 5 }),
     );
     expect(updated).to.include({ LastUpdateStatus: "InProgress", LastUpdateStatusReasonCode: "Updating" });
+    test.cloud.realism.functionUpdateMs = 60_000;
     const error = await expectError(
       test.clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: "stateful", ZipFile: zip })),
       "ResourceConflictException",
@@ -78,6 +82,7 @@ describe("local Lambda function states with the default settings", () => {
     // Invoking during an update runs the function, as on AWS.
     const during = await test.clients.lambda.send(new InvokeCommand({ FunctionName: "stateful" }));
     expect(during.StatusCode).to.equal(200);
+    test.cloud.realism.functionUpdateMs = DEFAULT_REALISM.functionUpdateMs;
     const ready = await waitUntilReady(test.clients.lambda, "stateful");
     expect(ready).to.include({ LastUpdateStatus: "Successful", Timeout: 5 });
     const after = await test.clients.lambda.send(

@@ -262,6 +262,7 @@ describe("local Lambda API", () => {
     );
     const result = await test.clients.lambda.send(new InvokeCommand({ FunctionName: "echo" }));
     expect(decode(result.Payload)).to.deep.equal({ version: "two" });
+    await waitUntilReady(test.clients.lambda, "echo");
     await expectError(
       test.clients.lambda.send(
         new UpdateFunctionCodeCommand({ FunctionName: "echo", ZipFile: Buffer.from("x") }),
