@@ -13,9 +13,10 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
@@ -45,6 +46,28 @@ export class CodeStore {
     // As in /var/task, a .js file without a package.json of its own is CommonJS: this manifest stops Node
     // from reading the "type" of a project the state dir sits in.
     writeFileSync(join(this.root, "package.json"), '{ "type": "commonjs" }\n');
+  }
+
+  /**
+   * Puts the runtime's modules where Node looks after the code folder's own node_modules, so both
+   * `import` and `require` find the SDK there without a resolution hook (AWS's /var/task has nothing else
+   * above it either).
+   */
+  linkRuntimeModules(target: string): void {
+    const link = join(this.root, "node_modules");
+    rmSync(link, { recursive: true, force: true });
+    symlinkSync(target, link, "dir");
+  }
+
+  /**
+   * Whether a bare import could climb above the code folders into a node_modules folder (a state dir
+   * inside a project): then the runtime confines resolution with a hook, which costs each cold start.
+   */
+  importsCouldClimbOut(): boolean {
+    for (let dir = dirname(this.root); ; dir = dirname(dir)) {
+      if (existsSync(join(dir, "node_modules"))) return true;
+      if (dirname(dir) === dir) return false;
+    }
   }
 
   zipPath(hash: string): string {

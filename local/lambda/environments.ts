@@ -53,6 +53,8 @@ export interface PoolOptions {
   maxEnvironments: number;
   /** Where the runtimes' own files live (the Node.js runtime's SDK folder). */
   runtimeDir: string;
+  /** Whether Node's imports need a hook to stay inside the code folder (see CodeStore). */
+  confineImports: boolean;
   logs: () => LogsInternal | undefined;
   iam: () => IamInternal | undefined;
   debug: (message: string) => void;
@@ -111,7 +113,7 @@ class ExecutionEnvironment {
       },
     });
     const { spec } = this;
-    const launch = await launchFor(spec.runtime, this.options.runtimeDir);
+    const launch = await launchFor(spec.runtime, this.options);
     let credentials: SessionCredentials;
     try {
       credentials = this.roleSession();

@@ -11,6 +11,7 @@ import { type FunctionRecord, FunctionStore } from "./functions.ts";
 import { Invoker } from "./invoke.ts";
 import { assertActive, findForService } from "./lookup.ts";
 import { isInvokeAllowed } from "./permissions.ts";
+import { runtimeModulesPath } from "./runtime-modules.ts";
 
 export interface LambdaServiceOptions {
   /** How long an idle environment stays warm before it is stopped. */
@@ -31,10 +32,13 @@ export async function createLambdaService(
 ): Promise<Service> {
   const root = join(ctx.dataDir, "lambda");
   const store = new FunctionStore(root);
+  const runtimeDir = join(root, "runtime");
+  store.code.linkRuntimeModules(runtimeModulesPath(runtimeDir));
   const pool = new EnvironmentPool({
     idleMs: options.idleMs ?? 180_000,
     maxEnvironments: options.maxEnvironments ?? defaultMaxEnvironments(),
-    runtimeDir: join(root, "runtime"),
+    runtimeDir,
+    confineImports: store.code.importsCouldClimbOut(),
     logs: () => ctx.logs,
     iam: () => ctx.iam,
     debug: (message) => ctx.debug(message),

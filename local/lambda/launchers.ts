@@ -20,12 +20,20 @@ export type Launch =
     }
   | { unavailable: string };
 
-export async function launchFor(runtime: string, runtimeDir: string): Promise<Launch> {
+export interface LaunchOptions {
+  /** The runtimes' own files (the Node.js runtime's SDK folder). */
+  runtimeDir: string;
+  /** Confine Node's `import` resolution with a hook: a node_modules folder lies above the code folders. */
+  confineImports: boolean;
+}
+
+export async function launchFor(runtime: string, options: LaunchOptions): Promise<Launch> {
   switch (runtimeFamily(runtime)) {
     case "nodejs": {
       const env: Record<string, string> = {};
-      if (includesSdkV3(runtime)) env.NODE_PATH = await ensureRuntimeModules(runtimeDir);
-      return { command: process.execPath, args: [NODE_CLIENT], env };
+      if (includesSdkV3(runtime)) env.NODE_PATH = await ensureRuntimeModules(options.runtimeDir);
+      const args = options.confineImports ? [NODE_CLIENT, "--confine-imports"] : [NODE_CLIENT];
+      return { command: process.execPath, args, env };
     }
     case "python":
       return launchPython(runtime);

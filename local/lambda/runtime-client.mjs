@@ -21,10 +21,14 @@ const moduleDirs = (process.env.NODE_PATH ?? "").split(":").filter(Boolean);
 
 /**
  * As in /var/task, which has nothing above it: the function's bare imports and requires resolve inside
- * its code folder, then in the runtime's module folders; never in a project the state dir sits in.
+ * its code folder, then in the runtime's module folders; never in a project the state dir sits in. The
+ * `import` hook runs in a thread of its own, so it is only registered when the emulator saw a
+ * node_modules folder above the code folders.
  */
 function confineResolution() {
-  register(new URL("./runtime-hooks.mjs", import.meta.url), { data: { taskRoot, moduleDirs } });
+  if (process.argv.includes("--confine-imports")) {
+    register(new URL("./runtime-hooks.mjs", import.meta.url), { data: { taskRoot, moduleDirs } });
+  }
   const inside = (path, dir) => path === dir || path.startsWith(dir + sep);
   const nodeModulePaths = Module._nodeModulePaths;
   Module._nodeModulePaths = (from) => {

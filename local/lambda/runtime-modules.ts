@@ -32,6 +32,8 @@ export function ensureRuntimeModules(runtimeDir: string): Promise<string> {
   return pending;
 }
 
+export const runtimeModulesPath = (runtimeDir: string) => join(runtimeDir, "nodejs", "node_modules");
+
 /** Where this project's packages are installed (the folder holding `@aws-sdk`). */
 function installedModules(): string {
   const require = createRequire(import.meta.url);
@@ -45,7 +47,7 @@ function build(runtimeDir: string): string {
   const stamp = createHash("sha256")
     .update(packages.map((dir) => `${relative(source, dir)}@${versionOf(dir)}`).join("\n"))
     .digest("hex");
-  const target = join(runtimeDir, "nodejs", "node_modules");
+  const target = runtimeModulesPath(runtimeDir);
   const stampFile = join(runtimeDir, "nodejs", "stamp");
   if (existsSync(target) && readIfExists(stampFile) === stamp) return target;
 

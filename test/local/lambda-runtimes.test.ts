@@ -272,3 +272,49 @@ describe("local Lambda runtimes", () => {
     expect(body.errorMessage).to.contain("java21");
   });
 });
+
+describe("local Lambda's Node.js runtime with no node_modules folder above the state dir", () => {
+  let test: TestCloud;
+  let role: string;
+
+  before(async () => {
+    test = await startTestCloud();
+    role = await createLambdaRole(test.clients.iam, "plain-role");
+    const policy = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["s3:ListAllMyBuckets", "dynamodb:*"], Resource: "*" }],
+    };
+    await test.clients.iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "plain-role",
+        PolicyName: "calls",
+        PolicyDocument: JSON.stringify(policy),
+      }),
+    );
+  });
+  after(() => test.stop());
+
+  it("finds the SDK without a resolution hook, and still not the project's packages", async () => {
+    const zips = {
+      student: craftZip([{ name: "index.mjs", content: STUDENT_FUNCTION }]),
+      confined: craftZip([{ name: "index.js", content: CONFINED_FUNCTION }]),
+    };
+    for (const [name, zip] of Object.entries(zips)) {
+      await createFunction(test.clients.lambda, { name, role, zip }, { Timeout: 30 });
+    }
+    const call = async (name: string, event: unknown) =>
+      decode(
+        (
+          await test.clients.lambda.send(
+            new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }),
+          )
+        ).Payload,
+      );
+    expect((await call("student", {})).item).to.deep.equal({ id: "a", size: 42 });
+    expect(await call("confined", { name: "commander" })).to.deep.equal({
+      require: "MODULE_NOT_FOUND",
+      import: "ERR_MODULE_NOT_FOUND",
+      sdk: "loaded",
+    });
+  });
+});
