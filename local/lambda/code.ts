@@ -7,7 +7,6 @@ import {
   chmodSync,
   createWriteStream,
   existsSync,
-  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -16,6 +15,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { lstat, readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -37,6 +37,8 @@ export interface StoredCode {
 
 export class CodeStore {
   private readonly root: string;
+  /** Verifications under way, so two cold starts of one function never unpack over each other. */
+  private readonly verifying = new Map<string, Promise<string>>();
 
   constructor(lambdaDir: string) {
     this.root = join(lambdaDir, "code");
@@ -87,15 +89,31 @@ export class CodeStore {
     return code;
   }
 
+  /** The unpacked folder of a kept zip, unpacked again when it went missing (verified when used). */
+  async present(hash: string): Promise<string> {
+    const dir = join(this.root, checkedHash(hash));
+    if (!existsSync(dir) || this.expectedDigest(hash) === undefined) await this.verified(hash);
+    return dir;
+  }
+
   /**
-   * The unpacked folder of a kept zip, verified: when it is missing or its contents differ from what was
-   * unpacked (a planted or edited file), it is unpacked again from the zip, whose own hash is checked too.
+   * The unpacked folder, checked before an environment starts in it: when its contents differ from what
+   * was unpacked (a planted or edited file), it is unpacked again from the zip, whose own hash is checked.
    */
-  async unpacked(hash: string): Promise<string> {
+  verified(hash: string): Promise<string> {
+    let pending = this.verifying.get(hash);
+    if (!pending) {
+      pending = this.verify(hash).finally(() => this.verifying.delete(hash));
+      this.verifying.set(hash, pending);
+    }
+    return pending;
+  }
+
+  private async verify(hash: string): Promise<string> {
     const dir = join(this.root, checkedHash(hash));
     const expected = this.expectedDigest(hash);
-    if (expected !== undefined && existsSync(dir) && treeDigest(dir) === expected) return dir;
-    const zip = readFileSync(this.zipPath(hash));
+    if (expected !== undefined && existsSync(dir) && (await treeDigest(dir)) === expected) return dir;
+    const zip = await readFile(this.zipPath(hash));
     if (createHash("sha256").update(zip).digest("hex") !== hash) {
       throw new Error(`the kept code ${this.zipPath(hash)} no longer matches its hash`);
     }
@@ -133,8 +151,8 @@ export class CodeStore {
     mkdirSync(temporary, { mode: 0o700 });
     try {
       await extract(zip, temporary);
-      const digest = treeDigest(temporary);
-      if (existsSync(target) && treeDigest(target) === digest) {
+      const digest = await treeDigest(temporary);
+      if (existsSync(target) && (await treeDigest(target)) === digest) {
         rmSync(temporary, { recursive: true, force: true });
       } else {
         rmSync(target, { recursive: true, force: true });
@@ -264,23 +282,24 @@ function openEntry(archive: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable
  * One hash over a folder: every path, its kind, its permission bits and its bytes, in a fixed order.
  * Anything but plain files and folders (a symlink planted later) makes it differ from any unpacked zip.
  */
-export function treeDigest(dir: string): string {
+export async function treeDigest(dir: string): Promise<string> {
   const hash = createHash("sha256");
-  const walk = (relative: string) => {
-    for (const name of readdirSync(join(dir, relative)).sort()) {
+  // Asynchronous file by file: a large bundle must not hold up every other request to the cloud.
+  const walk = async (relative: string) => {
+    for (const name of (await readdir(join(dir, relative))).sort()) {
       const path = relative ? `${relative}/${name}` : name;
-      const stats = lstatSync(join(dir, path));
+      const stats = await lstat(join(dir, path));
       if (stats.isDirectory()) {
         hash.update(`d ${path}\n`);
-        walk(path);
+        await walk(path);
       } else if (stats.isFile()) {
         const content = createHash("sha256")
-          .update(readFileSync(join(dir, path)))
+          .update(await readFile(join(dir, path)))
           .digest("hex");
         hash.update(`f ${path} ${(stats.mode & 0o777).toString(8)} ${content}\n`);
       } else hash.update(`x ${path}\n`);
     }
   };
-  walk("");
+  await walk("");
   return hash.digest("hex");
 }

@@ -55,6 +55,8 @@ export interface PoolOptions {
   runtimeDir: string;
   /** Whether Node's imports need a hook to stay inside the code folder (see CodeStore). */
   confineImports: boolean;
+  /** Checks the code folder against what was unpacked (and restores it) before an environment starts in it. */
+  verifyCode: (codeDir: string) => Promise<void>;
   logs: () => LogsInternal | undefined;
   iam: () => IamInternal | undefined;
   debug: (message: string) => void;
@@ -113,6 +115,7 @@ class ExecutionEnvironment {
       },
     });
     const { spec } = this;
+    await this.options.verifyCode(spec.codeDir);
     const launch = await launchFor(spec.runtime, this.options);
     let credentials: SessionCredentials;
     try {
@@ -415,7 +418,14 @@ export class EnvironmentPool {
       if (this.environments.size < this.options.maxEnvironments) {
         const environment = new ExecutionEnvironment(spec, this.options);
         this.environments.add(environment);
-        await environment.start();
+        try {
+          await environment.start();
+        } catch (error) {
+          // Its place in the pool goes back: a failed start must not hold a slot forever.
+          this.forget(environment);
+          this.waiting.shift()?.();
+          throw error;
+        }
         this.options.debug(`lambda: new environment for ${spec.functionName} (${environment.logStream})`);
         return environment;
       }

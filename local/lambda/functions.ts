@@ -93,9 +93,9 @@ export class FunctionStore {
     return this.code.zipPath(record.codeHash);
   }
 
-  /** The function's unpacked code, verified against what was unpacked (unpacked again when it differs). */
+  /** The function's unpacked code folder (verified by the environment that starts in it). */
   ensureCodeDir(record: FunctionRecord): Promise<string> {
-    return this.code.unpacked(record.codeHash);
+    return this.code.present(record.codeHash);
   }
 
   pruneCode(): void {

@@ -1,7 +1,7 @@
 // The local cloud's Lambda: the restJson API, the function store, execution environments in child
 // processes, and `ctx.lambda` for the services that invoke functions (S3 notifications, API Gateway).
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { sendRestJsonError } from "../protocol/json.ts";
 import type { CloudContext, RealismSettings, Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
@@ -39,6 +39,9 @@ export async function createLambdaService(
     maxEnvironments: options.maxEnvironments ?? defaultMaxEnvironments(),
     runtimeDir,
     confineImports: store.code.importsCouldClimbOut(),
+    verifyCode: async (codeDir) => {
+      await store.code.verified(basename(codeDir));
+    },
     logs: () => ctx.logs,
     iam: () => ctx.iam,
     debug: (message) => ctx.debug(message),
