@@ -14,6 +14,9 @@ export type Route =
 const TARGET_PREFIXES: Array<[string, string]> = [
   ["DynamoDB_", "dynamodb"],
   ["Logs_", "logs"],
+  ["AmazonSQS.", "sqs"],
+  ["AWSEvents.", "events"],
+  ["GraniteServiceVersion20100801.", "monitoring"],
 ];
 
 /** Reads "Credential=AKID/20240101/us-east-1/s3/aws4_request" from a header or a presigned query. */

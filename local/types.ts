@@ -134,10 +134,16 @@ export interface SessionCredentials {
 
 /** SQS's side for other services (Lambda destinations, S3 and SNS deliveries). Throws when the queue is missing. */
 export interface SqsInternal {
+  /**
+   * With a `caller` (a service principal delivering on the owner's behalf: S3, SNS, EventBridge), the
+   * queue's policy must allow it `sqs:SendMessage`, as AWS requires; without one (a Lambda destination,
+   * sent with the function's role, which Lambda checks) the send is not checked again.
+   */
   sendMessage(
     queueArn: string,
     body: string,
     attributes?: Record<string, { DataType: string; StringValue: string }>,
+    caller?: InvokeCaller,
   ): Promise<{ messageId: string }>;
 }
 
@@ -149,6 +155,8 @@ export interface SnsInternal {
     options?: {
       subject?: string;
       attributes?: Record<string, { DataType: string; StringValue: string }>;
+      /** A service principal publishing on the owner's behalf (S3, CloudWatch, EventBridge): the topic's policy must allow it `sns:Publish`. */
+      caller?: InvokeCaller;
     },
   ): Promise<{ messageId: string }>;
 }

@@ -1,0 +1,555 @@
+// SQS's operations, each with the IAM action and queue ARN it needs (the queue's policy as its resource
+// policy), in the JSON shape of the current protocol; the Query wire is read into the same shape.
+import { type Input, type Operation, ServiceError, toList, toNumber } from "../protocol/operations.ts";
+import type { CloudContext, EdgeRequest, IamRequirement } from "../types.ts";
+import {
+  batchErrors,
+  invalidParameterValue,
+  invalidValue,
+  missingParameter,
+  queueDoesNotExist,
+  unknownAttribute,
+} from "./errors.ts";
+import { Messaging, type ReceiveOptions, renderMessage, type SendInput } from "./messages.ts";
+import {
+  type COMPUTED,
+  checkAttributes,
+  checkQueueName,
+  initialAttributes,
+  knownAttribute,
+  parseQueueUrl,
+  type QueueRecord,
+  queueArn,
+  queueUrl,
+} from "./queues.ts";
+import { QueueState, type SqsStore, type StoredMessage } from "./store.ts";
+
+type Entry = Record<string, unknown>;
+const BATCH_ID = /^[\w-]{1,80}$/;
+const MAX_BATCH_BYTES = 1048576;
+
+export function sqsOperations(ctx: CloudContext, store: SqsStore, messaging: Messaging) {
+  const account = ctx.accountId;
+
+  /** The queue a request names: its QueueUrl, or (Query) the queue URL it was posted to. */
+  const located = (input: Input, req: EdgeRequest) => {
+    const url =
+      input.QueueUrl ?? (/^\/\d{12}\/[^/]+\/?$/.test(req.path) ? `http://local${req.path}` : undefined);
+    if (url === undefined || url === "") throw missingParameter("QueueUrl");
+    return parseQueueUrl(String(url), req.region, account);
+  };
+  const queueOf = (input: Input, req: EdgeRequest): QueueState => {
+    const { region, name } = located(input, req);
+    const queue = store.get(region, name);
+    if (!queue) throw queueDoesNotExist();
+    return queue;
+  };
+  /** `sqs:<action>` on the queue the request names, with the queue's policy. */
+  const onQueue =
+    (action: string) =>
+    (input: Input, req: EdgeRequest): IamRequirement => {
+      let where: { region: string; name: string };
+      try {
+        where = located(input, req);
+      } catch {
+        return { action: `sqs:${action}`, resources: ["*"] };
+      }
+      const policy = store.get(where.region, where.name)?.record.attributes.Policy;
+      return {
+        action: `sqs:${action}`,
+        resources: [queueArn(where.region, account, where.name)],
+        ...(policy ? { resourcePolicy: policy } : {}),
+      };
+    };
+  const url = (req: EdgeRequest, record: QueueRecord) => queueUrl(req, ctx.endpoint, account, record.name);
+
+  const checkRedrive = (attributes: Record<string, string>, fifo: boolean, region: string) => {
+    const text = attributes.RedrivePolicy;
+    if (!text) return;
+    const policy = JSON.parse(text) as { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
+    const fail = (reason: string) => invalidValue("RedrivePolicy", text, reason);
+    if (!policy.deadLetterTargetArn)
+      throw fail("Redrive policy does not contain mandatory attribute: deadLetterTargetArn.");
+    if (policy.maxReceiveCount === undefined)
+      throw fail("Redrive policy does not contain mandatory attribute: maxReceiveCount.");
+    const count = Number(policy.maxReceiveCount);
+    if (!Number.isInteger(count) || count < 1 || count > 1000) {
+      throw fail(
+        `Invalid value for maxReceiveCount: ${policy.maxReceiveCount}, valid values are from 1 to 1000 both inclusive.`,
+      );
+    }
+    const target = store.byArn(String(policy.deadLetterTargetArn));
+    if (!target || target.record.region !== region) throw fail("Dead letter target does not exist.");
+    if (target.record.fifo !== fifo)
+      throw fail("Dead-letter queue must be same type of queue as the source.");
+  };
+
+  /** A batch's entries checked as SQS checks them before looking at any one entry. */
+  const batch = (input: Input, kind: string): Entry[] => {
+    const entries = toList<Entry>(input.Entries);
+    if (entries.length === 0) throw batchErrors.empty(kind);
+    if (entries.length > 10) throw batchErrors.tooMany(entries.length);
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      const id = String(entry.Id ?? "");
+      if (!BATCH_ID.test(id)) throw batchErrors.invalidId();
+      if (seen.has(id)) throw batchErrors.notDistinct(id);
+      seen.add(id);
+    }
+    return entries;
+  };
+  /** Runs one entry of a batch; its refusal becomes a Failed entry, as SQS reports it. */
+  const attempt = async <T>(entry: Entry, run: () => Promise<T>) => {
+    try {
+      return { ok: true as const, value: await run() };
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      return {
+        ok: false as const,
+        failure: {
+          Id: String(entry.Id),
+          SenderFault: error.status < 500,
+          Code: error.queryCode,
+          Message: error.message,
+        },
+      };
+    }
+  };
+  /** A batch whose entries succeed or fail one by one, in order, reported as Successful and Failed. */
+  const eachEntry = async (
+    queue: QueueState,
+    input: Input,
+    kind: string,
+    run: (queue: QueueState, entry: Entry) => Promise<void>,
+  ) => {
+    const entries = batch(input, kind);
+    const outcomes = [];
+    for (const entry of entries) outcomes.push(await attempt(entry, () => run(queue, entry)));
+    return {
+      Successful: outcomes.flatMap((outcome, index) =>
+        outcome.ok ? [{ Id: String(entries[index]!.Id) }] : [],
+      ),
+      Failed: outcomes.flatMap((outcome) => (outcome.ok ? [] : [outcome.failure])),
+    };
+  };
+  const sendInput = (entry: Entry): SendInput => {
+    const system = entry.MessageSystemAttributes as Record<string, { StringValue?: string }> | undefined;
+    const trace = system?.AWSTraceHeader?.StringValue;
+    return {
+      body: entry.MessageBody,
+      attributes: entry.MessageAttributes,
+      delaySeconds: toNumber(entry.DelaySeconds),
+      groupId: entry.MessageGroupId,
+      deduplicationId: entry.MessageDeduplicationId,
+      senderId: account,
+      ...(trace ? { traceHeader: trace } : {}),
+    };
+  };
+  const tagsOf = (given: unknown) => {
+    const tags: Record<string, string> = {};
+    for (const [key, value] of Object.entries((given ?? {}) as Record<string, unknown>))
+      tags[key] = String(value);
+    return tags;
+  };
+
+  const operations: Record<string, Operation> = {
+    CreateQueue: {
+      iam: (input, req) => ({
+        action: "sqs:CreateQueue",
+        resources: [queueArn(req.region, account, String(input.QueueName ?? ""))],
+      }),
+      async run(input, req) {
+        const name = input.QueueName === undefined ? "" : String(input.QueueName);
+        if (!name) throw missingParameter("QueueName");
+        const given = (input.Attributes ?? {}) as Record<string, unknown>;
+        const fifo = String(given.FifoQueue) === "true";
+        checkQueueName(name, fifo);
+        const attributes = { ...initialAttributes(fifo), ...checkAttributes(given, fifo, true) };
+        checkRedrive(attributes, fifo, req.region);
+        const existing = store.get(req.region, name);
+        if (existing) {
+          for (const [key, value] of Object.entries(attributes)) {
+            if ((existing.record.attributes[key] ?? "") !== value) {
+              throw new ServiceError(
+                400,
+                "QueueNameExists",
+                `A queue already exists with the same name and a different value for attribute ${key}`,
+                "QueueAlreadyExists",
+              );
+            }
+          }
+          return { QueueUrl: url(req, existing.record) };
+        }
+        const deletedAt = store.wasDeletedAt(req.region, name);
+        if (deletedAt !== undefined && Date.now() - deletedAt < 60_000) {
+          throw new ServiceError(
+            400,
+            "QueueDeletedRecently",
+            "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
+            "AWS.SimpleQueueService.QueueDeletedRecently",
+          );
+        }
+        const now = Math.floor(Date.now() / 1000);
+        for (const key of ["Policy", "RedrivePolicy", "RedriveAllowPolicy"])
+          if (attributes[key] === "") delete attributes[key];
+        const record: QueueRecord = {
+          region: req.region,
+          name,
+          arn: queueArn(req.region, account, name),
+          fifo,
+          createdAt: now,
+          modifiedAt: now,
+          attributes,
+          tags: tagsOf(input.tags),
+        };
+        await store.saveQueue(new QueueState(record));
+        return { QueueUrl: url(req, record) };
+      },
+    },
+
+    DeleteQueue: {
+      iam: onQueue("DeleteQueue"),
+      async run(input, req) {
+        await store.deleteQueue(queueOf(input, req));
+        return {};
+      },
+    },
+
+    GetQueueUrl: {
+      iam: (input, req) => ({
+        action: "sqs:GetQueueUrl",
+        resources: [queueArn(req.region, account, String(input.QueueName ?? ""))],
+      }),
+      run(input, req) {
+        const owner = input.QueueOwnerAWSAccountId;
+        const queue = store.get(req.region, String(input.QueueName ?? ""));
+        if (!queue || (owner !== undefined && owner !== account)) throw queueDoesNotExist();
+        return { QueueUrl: url(req, queue.record) };
+      },
+    },
+
+    ListQueues: {
+      iam: () => ({ action: "sqs:ListQueues", resources: ["*"] }),
+      run(input, req) {
+        const prefix = String(input.QueueNamePrefix ?? "");
+        const max = toNumber(input.MaxResults);
+        if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 1000)) {
+          throw invalidValue(
+            "MaxResults",
+            input.MaxResults,
+            "MaxResults must be an integer between 1 and 1000.",
+          );
+        }
+        const names = store
+          .inRegion(req.region)
+          .map((queue) => queue.record)
+          .filter((record) => record.name.startsWith(prefix));
+        const start = input.NextToken
+          ? Number(Buffer.from(String(input.NextToken), "base64").toString()) || 0
+          : 0;
+        const page = names.slice(start, start + (max ?? 1000));
+        const more = max !== undefined && start + max < names.length;
+        return {
+          ...(page.length > 0 ? { QueueUrls: page.map((record) => url(req, record)) } : {}),
+          ...(more ? { NextToken: Buffer.from(String(start + max)).toString("base64") } : {}),
+        };
+      },
+    },
+
+    GetQueueAttributes: {
+      iam: onQueue("GetQueueAttributes"),
+      run(input, req) {
+        const queue = queueOf(input, req);
+        const names = toList<string>(input.AttributeNames).map(String);
+        const record = queue.record;
+        const counts = messaging.counts(queue);
+        const computed: Record<(typeof COMPUTED)[number], string> = {
+          ApproximateNumberOfMessages: String(counts.visible),
+          ApproximateNumberOfMessagesNotVisible: String(counts.inFlight),
+          ApproximateNumberOfMessagesDelayed: String(counts.delayed),
+          CreatedTimestamp: String(record.createdAt),
+          LastModifiedTimestamp: String(record.modifiedAt),
+          QueueArn: record.arn,
+        };
+        const all: Record<string, string> = { ...record.attributes, ...computed };
+        const chosen: Record<string, string> = {};
+        for (const name of names) {
+          if (!knownAttribute(name, record.fifo)) throw unknownAttribute(name);
+          if (name === "All") Object.assign(chosen, all);
+          else if (Object.hasOwn(all, name)) chosen[name] = all[name]!;
+        }
+        return Object.keys(chosen).length > 0 ? { Attributes: chosen } : {};
+      },
+    },
+
+    SetQueueAttributes: {
+      iam: onQueue("SetQueueAttributes"),
+      async run(input, req) {
+        const queue = queueOf(input, req);
+        const record = queue.record;
+        const changes = checkAttributes(
+          (input.Attributes ?? {}) as Record<string, unknown>,
+          record.fifo,
+          false,
+        );
+        checkRedrive({ ...changes }, record.fifo, record.region);
+        for (const [key, value] of Object.entries(changes)) {
+          if (value === "" && ["Policy", "RedrivePolicy", "RedriveAllowPolicy"].includes(key))
+            delete record.attributes[key];
+          else record.attributes[key] = value;
+        }
+        record.modifiedAt = Math.floor(Date.now() / 1000);
+        await store.saveQueue(queue);
+        return {};
+      },
+    },
+
+    SendMessage: {
+      iam: onQueue("SendMessage"),
+      async run(input, req) {
+        const queue = queueOf(input, req);
+        const prepared = messaging.prepare(queue, sendInput(input));
+        if ("body" in prepared) await messaging.enqueue(queue, [prepared]);
+        return Messaging.result(prepared);
+      },
+    },
+
+    SendMessageBatch: {
+      iam: onQueue("SendMessage"),
+      async run(input, req) {
+        const queue = queueOf(input, req);
+        const entries = batch(input, "SendMessageBatch");
+        const size = entries.reduce(
+          (total, entry) => total + Buffer.byteLength(String(entry.MessageBody ?? "")),
+          0,
+        );
+        if (size > MAX_BATCH_BYTES) throw batchErrors.tooLong(MAX_BATCH_BYTES, size);
+        const outcomes = await Promise.all(
+          entries.map((entry) => attempt(entry, async () => messaging.prepare(queue, sendInput(entry)))),
+        );
+        const stored = outcomes.flatMap((outcome) =>
+          outcome.ok && "body" in outcome.value ? [outcome.value as StoredMessage] : [],
+        );
+        await messaging.enqueue(queue, stored);
+        return {
+          Successful: outcomes.flatMap((outcome, index) =>
+            outcome.ok ? [{ Id: String(entries[index]!.Id), ...Messaging.result(outcome.value) }] : [],
+          ),
+          Failed: outcomes.flatMap((outcome) => (outcome.ok ? [] : [outcome.failure])),
+        };
+      },
+    },
+
+    ReceiveMessage: {
+      iam: onQueue("ReceiveMessage"),
+      async run(input, req) {
+        const queue = queueOf(input, req);
+        const max = toNumber(input.MaxNumberOfMessages) ?? 1;
+        if (!Number.isInteger(max) || max < 1 || max > 10) {
+          throw invalidValue(
+            "MaxNumberOfMessages",
+            input.MaxNumberOfMessages,
+            "Must be between 1 and 10, if provided.",
+          );
+        }
+        const wait =
+          toNumber(input.WaitTimeSeconds) ?? Number(queue.record.attributes.ReceiveMessageWaitTimeSeconds);
+        if (!Number.isInteger(wait) || wait < 0 || wait > 20) {
+          throw invalidValue(
+            "WaitTimeSeconds",
+            input.WaitTimeSeconds,
+            "Must be >= 0 and <= 20, if provided.",
+          );
+        }
+        const visibility = toNumber(input.VisibilityTimeout);
+        if (
+          visibility !== undefined &&
+          (!Number.isInteger(visibility) || visibility < 0 || visibility > 43200)
+        ) {
+          throw invalidValue(
+            "VisibilityTimeout",
+            input.VisibilityTimeout,
+            "Must be >= 0 and <= 43200, if provided.",
+          );
+        }
+        const options: ReceiveOptions = {
+          max,
+          waitSeconds: wait,
+          ...(visibility !== undefined ? { visibilityTimeout: visibility } : {}),
+          systemAttributeNames: [
+            ...toList<string>(input.AttributeNames),
+            ...toList<string>(input.MessageSystemAttributeNames),
+          ],
+          messageAttributeNames: toList<string>(input.MessageAttributeNames),
+        };
+        const messages = await messaging.receive(queue, options);
+        return messages.length > 0
+          ? { Messages: messages.map((message) => renderMessage(message, options)) }
+          : {};
+      },
+    },
+
+    DeleteMessage: {
+      iam: onQueue("DeleteMessage"),
+      async run(input, req) {
+        const queue = queueOf(input, req);
+        if (!input.ReceiptHandle) throw missingParameter("ReceiptHandle");
+        await messaging.delete(queue, String(input.ReceiptHandle));
+        return {};
+      },
+    },
+
+    DeleteMessageBatch: {
+      iam: onQueue("DeleteMessage"),
+      run: (input, req) =>
+        eachEntry(queueOf(input, req), input, "DeleteMessageBatch", (queue, entry) =>
+          messaging.delete(queue, String(entry.ReceiptHandle ?? "")),
+        ),
+    },
+
+    ChangeMessageVisibility: {
+      iam: onQueue("ChangeMessageVisibility"),
+      async run(input, req) {
+        const queue = queueOf(input, req);
+        if (!input.ReceiptHandle) throw missingParameter("ReceiptHandle");
+        await messaging.changeVisibility(queue, String(input.ReceiptHandle), Number(input.VisibilityTimeout));
+        return {};
+      },
+    },
+
+    ChangeMessageVisibilityBatch: {
+      iam: onQueue("ChangeMessageVisibility"),
+      run: (input, req) =>
+        eachEntry(queueOf(input, req), input, "ChangeMessageVisibilityBatch", (queue, entry) =>
+          messaging.changeVisibility(
+            queue,
+            String(entry.ReceiptHandle ?? ""),
+            Number(entry.VisibilityTimeout),
+          ),
+        ),
+    },
+
+    PurgeQueue: {
+      iam: onQueue("PurgeQueue"),
+      async run(input, req) {
+        const queue = queueOf(input, req);
+        if (Date.now() - queue.lastPurgeAt < 60_000) {
+          throw new ServiceError(
+            403,
+            "PurgeQueueInProgress",
+            `Only one PurgeQueue operation on ${queue.record.name} is allowed every 60 seconds.`,
+            "AWS.SimpleQueueService.PurgeQueueInProgress",
+          );
+        }
+        queue.lastPurgeAt = Date.now();
+        await store.clearMessages(queue);
+        return {};
+      },
+    },
+
+    TagQueue: {
+      iam: onQueue("TagQueue"),
+      async run(input, req) {
+        const queue = queueOf(input, req);
+        const tags = { ...queue.record.tags, ...tagsOf(input.Tags) };
+        if (Object.keys(tags).length > 50) throw invalidParameterValue("Too many tags added for queue.");
+        queue.record.tags = tags;
+        await store.saveQueue(queue);
+        return {};
+      },
+    },
+
+    UntagQueue: {
+      iam: onQueue("UntagQueue"),
+      async run(input, req) {
+        const queue = queueOf(input, req);
+        for (const key of toList<string>(input.TagKeys)) delete queue.record.tags[String(key)];
+        await store.saveQueue(queue);
+        return {};
+      },
+    },
+
+    ListQueueTags: {
+      iam: onQueue("ListQueueTags"),
+      run(input, req) {
+        const tags = queueOf(input, req).record.tags;
+        return Object.keys(tags).length > 0 ? { Tags: { ...tags } } : {};
+      },
+    },
+
+    AddPermission: {
+      iam: onQueue("AddPermission"),
+      async run(input, req) {
+        const queue = queueOf(input, req);
+        const label = String(input.Label ?? "");
+        const accounts = toList<string>(input.AWSAccountIds).map(String);
+        const actions = toList<string>(input.Actions).map(String);
+        if (!label) throw missingParameter("Label");
+        if (accounts.length === 0) throw missingParameter("AWSAccountIds");
+        if (actions.length === 0) throw missingParameter("Actions");
+        const policy = queuePolicy(queue.record);
+        if (policy.Statement.some((statement) => statement.Sid === label)) {
+          throw invalidValue("Label", label, "Already exists.");
+        }
+        const principals = accounts.map((id) => `arn:aws:iam::${id}:root`);
+        const sqsActions = actions.map((action) => `SQS:${action}`);
+        policy.Statement.push({
+          Sid: label,
+          Effect: "Allow",
+          Principal: { AWS: principals.length === 1 ? principals[0] : principals },
+          Action: sqsActions.length === 1 ? sqsActions[0] : sqsActions,
+          Resource: queue.record.arn,
+        });
+        queue.record.attributes.Policy = JSON.stringify(policy);
+        await store.saveQueue(queue);
+        return {};
+      },
+    },
+
+    RemovePermission: {
+      iam: onQueue("RemovePermission"),
+      async run(input, req) {
+        const queue = queueOf(input, req);
+        const label = String(input.Label ?? "");
+        const policy = queuePolicy(queue.record);
+        const kept = policy.Statement.filter((statement) => statement.Sid !== label);
+        if (kept.length === policy.Statement.length) throw invalidValue("Label", label, "can't find label.");
+        if (kept.length > 0) queue.record.attributes.Policy = JSON.stringify({ ...policy, Statement: kept });
+        else delete queue.record.attributes.Policy;
+        await store.saveQueue(queue);
+        return {};
+      },
+    },
+
+    ListDeadLetterSourceQueues: {
+      iam: onQueue("ListDeadLetterSourceQueues"),
+      run(input, req) {
+        const target = queueOf(input, req).record.arn;
+        const sources = store.inRegion(req.region).filter((queue) => {
+          const text = queue.record.attributes.RedrivePolicy;
+          return (
+            text !== undefined &&
+            (JSON.parse(text) as { deadLetterTargetArn?: string }).deadLetterTargetArn === target
+          );
+        });
+        return { queueUrls: sources.map((queue) => url(req, queue.record)) };
+      },
+    },
+  };
+  return operations;
+}
+
+interface PolicyDocument {
+  Version: string;
+  Id: string;
+  Statement: Array<Record<string, unknown>>;
+}
+
+function queuePolicy(record: QueueRecord): PolicyDocument {
+  if (record.attributes.Policy) {
+    const policy = JSON.parse(record.attributes.Policy) as PolicyDocument;
+    policy.Statement = toList<Record<string, unknown>>(policy.Statement);
+    return policy;
+  }
+  return { Version: "2008-10-17", Id: `${record.arn}/SQSDefaultPolicy`, Statement: [] };
+}
