@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readBody } from "./protocol/http.ts";
 import { sendAwsJsonError, sendJson, sendRestJsonError } from "./protocol/json.ts";
 import { sendQueryError, sendS3Error } from "./protocol/xml.ts";
+import { readOutbox } from "./sns/outbox.ts";
 import type { ApiGatewayService, CloudContext, EdgeRequest, ExecuteApiTarget, Service } from "./types.ts";
 
 export type Route =
@@ -51,6 +52,7 @@ export function routeRequest(
   if (legacy)
     return { kind: "execute-api", target: { apiId: legacy[1]!, stage: legacy[2]!, path: legacy[3] ?? "/" } };
   if (path.startsWith("/_s3size/")) return { kind: "admin", action: path.slice("/_s3size/".length) };
+  if (path.startsWith("/_aws/sns/")) return { kind: "service", service: "sns" };
 
   const scope = credentialScope(headers.authorization, query);
   const target = typeof headers["x-amz-target"] === "string" ? headers["x-amz-target"] : undefined;
@@ -63,8 +65,21 @@ export function routeRequest(
     const byTarget = TARGET_PREFIXES.find(([prefix]) => target.startsWith(prefix))?.[1];
     if (byTarget) return { kind: "service", service: byTarget };
   }
+  const link = snsLink(path, query);
+  if (link) return link;
   // Unsigned requests (a browser following a link, curl) are S3's, as on AWS's S3 endpoints.
   return { kind: "service", service: "s3" };
+}
+
+/**
+ * The unsigned links SNS sends (ConfirmSubscription in a confirmation email, Unsubscribe in every
+ * notification), in the region of the topic they name.
+ */
+function snsLink(path: string, query: URLSearchParams): Route | undefined {
+  const action = query.get("Action");
+  if (path !== "/" || (action !== "ConfirmSubscription" && action !== "Unsubscribe")) return undefined;
+  const region = (query.get("TopicArn") ?? query.get("SubscriptionArn") ?? "").split(":")[3];
+  return { kind: "service", service: "sns", ...(region ? { region } : {}) };
 }
 
 /** Calls that change or describe resources; data-plane calls (object I/O, Query, Invoke, PutLogEvents) are never throttled. */
@@ -118,6 +133,13 @@ export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {
     if (action === "realism") {
       if (req.method === "POST") Object.assign(ctx.realism, JSON.parse(req.body.toString("utf8") || "{}"));
       return sendJson(res, 200, ctx.realism);
+    }
+    if (action === "outbox" && req.method === "GET") {
+      const to = req.query.get("to") ?? undefined;
+      const topicArn = req.query.get("topicArn") ?? undefined;
+      return sendJson(res, 200, {
+        emails: readOutbox(ctx.dataDir, { ...(to ? { to } : {}), ...(topicArn ? { topicArn } : {}) }),
+      });
     }
     sendJson(res, 404, { message: `unknown admin action ${action}` });
   };

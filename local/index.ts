@@ -12,6 +12,7 @@ import { createLambdaService } from "./lambda/index.ts";
 import { acquireStateLock, type StateLock } from "./lock.ts";
 import { createLogsService } from "./logs.ts";
 import { createS3Service } from "./s3/index.ts";
+import { createSnsService } from "./sns/index.ts";
 import { createSqsService } from "./sqs/index.ts";
 import { JsonFile } from "./state.ts";
 import { createStsService } from "./sts.ts";
@@ -94,7 +95,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
     // Messaging before its producers: SNS delivers to SQS; EventBridge and CloudWatch to both; Lambda
     // (destinations, metrics) and S3 (notifications) to all of them.
-    for (const create of [createSqsService]) started.push(await create(ctx));
+    for (const create of [createSqsService, createSnsService]) started.push(await create(ctx));
     started.push(await createLambdaService(ctx));
     started.push(await createS3Service(ctx));
     const apigateway = await createApiGatewayService(ctx);

@@ -44,6 +44,8 @@ export interface Wire {
 export interface ServiceErrors {
   unknownOperation(name: string): ServiceError;
   accessDenied(message: string): ServiceError;
+  /** The call runs without asking IAM: AWS's unsigned links (SNS's ConfirmSubscription URL). */
+  anonymous?: boolean;
 }
 
 export async function dispatch(
@@ -60,8 +62,10 @@ export async function dispatch(
     const operation = Object.hasOwn(operations, name) ? operations[name] : undefined;
     if (!operation) throw errors.unknownOperation(name);
     const input = wire.input(req);
-    const decision = authorize(ctx, req, operation.iam(input, req));
-    if (!decision.allowed) throw errors.accessDenied(decision.message);
+    if (!errors.anonymous) {
+      const decision = authorize(ctx, req, operation.iam(input, req));
+      if (!decision.allowed) throw errors.accessDenied(decision.message);
+    }
     wire.output(res, name, await operation.run(input, req));
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
