@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { createApiGatewayService } from "./apigateway/index.ts";
 import { createDynamoDbService } from "./dynamodb.ts";
 import { createEdge } from "./edge.ts";
+import { createEventsService } from "./events/index.ts";
 import { createIamService } from "./iam.ts";
 import { createLambdaService } from "./lambda/index.ts";
 import { acquireStateLock, type StateLock } from "./lock.ts";
@@ -67,6 +68,8 @@ export function realismFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Re
   read("S3SIZE_LOCAL_FUNCTION_UPDATE_MS", "functionUpdateMs");
   read("S3SIZE_LOCAL_THROTTLE_EVERY_N", "throttleEveryN");
   read("S3SIZE_LOCAL_ASYNC_RETRY_DELAY_MS", "asyncRetryDelayMs");
+  read("S3SIZE_LOCAL_ALARM_EVAL_MS", "alarmMinuteMs");
+  read("S3SIZE_LOCAL_SCHEDULE_MINUTE_MS", "scheduleMinuteMs");
   return settings;
 }
 
@@ -95,7 +98,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
     // Messaging before its producers: SNS delivers to SQS; EventBridge and CloudWatch to both; Lambda
     // (destinations, metrics) and S3 (notifications) to all of them.
-    for (const create of [createSqsService, createSnsService]) started.push(await create(ctx));
+    for (const create of [createSqsService, createSnsService, createEventsService])
+      started.push(await create(ctx));
     started.push(await createLambdaService(ctx));
     started.push(await createS3Service(ctx));
     const apigateway = await createApiGatewayService(ctx);

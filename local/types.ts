@@ -44,6 +44,10 @@ export interface RealismSettings {
   throttleEveryN: number;
   /** Delay before each retry of a failed asynchronous invocation (AWS: about 1 and 2 minutes). */
   asyncRetryDelayMs: number;
+  /** How long a minute lasts for CloudWatch alarms: they are evaluated that often, over periods scaled alike (AWS: 60 000). */
+  alarmMinuteMs: number;
+  /** How long a minute of an EventBridge rate() schedule lasts (AWS: 60 000); cron schedules keep wall-clock time. */
+  scheduleMinuteMs: number;
 }
 
 export const DEFAULT_REALISM: RealismSettings = {
@@ -52,6 +56,8 @@ export const DEFAULT_REALISM: RealismSettings = {
   functionUpdateMs: 0,
   throttleEveryN: 0,
   asyncRetryDelayMs: 1000,
+  alarmMinuteMs: 60_000,
+  scheduleMinuteMs: 60_000,
 };
 
 export interface InvokeCaller {

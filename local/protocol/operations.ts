@@ -99,3 +99,11 @@ export function toList<T = unknown>(value: unknown): T[] {
   if (value === undefined || value === null) return [];
   return (Array.isArray(value) ? value : [value]) as T[];
 }
+
+/** One page of a listing and the opaque token for the next one (absent on the last page). */
+export function paginate<T>(items: T[], token: unknown, limit: number): { items: T[]; next?: string } {
+  const start = token ? Number(Buffer.from(String(token), "base64").toString()) || 0 : 0;
+  const next =
+    start + limit < items.length ? Buffer.from(String(start + limit)).toString("base64") : undefined;
+  return { items: items.slice(start, start + limit), ...(next ? { next } : {}) };
+}

@@ -1,7 +1,14 @@
 // SNS's operations (the Query protocol), each with the IAM action and topic ARN it needs and the topic's
 // policy as the resource policy: topics, subscriptions and their confirmation, publishing, tags.
 import { randomBytes, randomUUID } from "node:crypto";
-import { type Input, type Operation, ServiceError, toBoolean, toList } from "../protocol/operations.ts";
+import {
+  type Input,
+  type Operation,
+  paginate,
+  ServiceError,
+  toBoolean,
+  toList,
+} from "../protocol/operations.ts";
 import { type XmlValue, xmlMap } from "../protocol/query.ts";
 import type { CloudContext, EdgeRequest, IamRequirement } from "../types.ts";
 import {
@@ -97,12 +104,6 @@ function isJsonObject(text: string): boolean {
     return false;
   }
 }
-
-const page = <T>(items: T[], token: unknown) => {
-  const start = token ? Number(Buffer.from(String(token), "base64").toString()) || 0 : 0;
-  const next = start + PAGE < items.length ? Buffer.from(String(start + PAGE)).toString("base64") : undefined;
-  return { items: items.slice(start, start + PAGE), next };
-};
 
 export function snsOperations(ctx: CloudContext, store: SnsStore, deliveries: Deliveries) {
   const account = ctx.accountId;
@@ -221,7 +222,7 @@ export function snsOperations(ctx: CloudContext, store: SnsStore, deliveries: De
       iam: anywhere("ListTopics"),
       run(input, req): XmlValue {
         const topics = [...store.topics.values()].filter((topic) => topic.region === req.region);
-        const { items, next } = page(topics, input.NextToken);
+        const { items, next } = paginate(topics, input.NextToken, PAGE);
         return { Topics: items.map((topic) => ({ TopicArn: topic.arn })), NextToken: next };
       },
     },
@@ -357,7 +358,7 @@ export function snsOperations(ctx: CloudContext, store: SnsStore, deliveries: De
       iam: anywhere("ListSubscriptions"),
       run(input, req): XmlValue {
         const all = [...store.subscriptions.values()].filter((s) => s.region === req.region);
-        const { items, next } = page(all, input.NextToken);
+        const { items, next } = paginate(all, input.NextToken, PAGE);
         return { Subscriptions: items.map(listed), NextToken: next };
       },
     },
@@ -366,7 +367,7 @@ export function snsOperations(ctx: CloudContext, store: SnsStore, deliveries: De
       iam: onTopic("ListSubscriptionsByTopic"),
       run(input, req): XmlValue {
         const topic = topicOf(req, input.TopicArn);
-        const { items, next } = page(store.subscriptionsOf(topic.arn), input.NextToken);
+        const { items, next } = paginate(store.subscriptionsOf(topic.arn), input.NextToken, PAGE);
         return { Subscriptions: items.map(listed), NextToken: next };
       },
     },

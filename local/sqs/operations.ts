@@ -1,6 +1,13 @@
 // SQS's operations, each with the IAM action and queue ARN it needs (the queue's policy as its resource
 // policy), in the JSON shape of the current protocol; the Query wire is read into the same shape.
-import { type Input, type Operation, ServiceError, toList, toNumber } from "../protocol/operations.ts";
+import {
+  type Input,
+  type Operation,
+  paginate,
+  ServiceError,
+  toList,
+  toNumber,
+} from "../protocol/operations.ts";
 import type { CloudContext, EdgeRequest, IamRequirement } from "../types.ts";
 import {
   batchErrors,
@@ -244,14 +251,11 @@ export function sqsOperations(ctx: CloudContext, store: SqsStore, messaging: Mes
           .inRegion(req.region)
           .map((queue) => queue.record)
           .filter((record) => record.name.startsWith(prefix));
-        const start = input.NextToken
-          ? Number(Buffer.from(String(input.NextToken), "base64").toString()) || 0
-          : 0;
-        const page = names.slice(start, start + (max ?? 1000));
-        const more = max !== undefined && start + max < names.length;
+        // Without MaxResults, SQS answers up to 1000 queues and no token.
+        const { items, next } = paginate(names, input.NextToken, max ?? 1000);
         return {
-          ...(page.length > 0 ? { QueueUrls: page.map((record) => url(req, record)) } : {}),
-          ...(more ? { NextToken: Buffer.from(String(start + max)).toString("base64") } : {}),
+          ...(items.length > 0 ? { QueueUrls: items.map((record) => url(req, record)) } : {}),
+          ...(next && max !== undefined ? { NextToken: next } : {}),
         };
       },
     },
