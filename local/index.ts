@@ -5,6 +5,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createApiGatewayService } from "./apigateway/index.ts";
+import { createCloudWatchService } from "./cloudwatch/index.ts";
 import { createDynamoDbService } from "./dynamodb.ts";
 import { createEdge } from "./edge.ts";
 import { createEventsService } from "./events/index.ts";
@@ -98,8 +99,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
     // Messaging before its producers: SNS delivers to SQS; EventBridge and CloudWatch to both; Lambda
     // (destinations, metrics) and S3 (notifications) to all of them.
-    for (const create of [createSqsService, createSnsService, createEventsService])
+    for (const create of [createSqsService, createSnsService, createEventsService, createCloudWatchService]) {
       started.push(await create(ctx));
+    }
     started.push(await createLambdaService(ctx));
     started.push(await createS3Service(ctx));
     const apigateway = await createApiGatewayService(ctx);
