@@ -85,9 +85,25 @@ function snsLink(path: string, query: URLSearchParams): Route | undefined {
 /** Calls that change or describe resources; data-plane calls (object I/O, Query, Invoke, PutLogEvents) are never throttled. */
 export function isControlPlane(
   service: string,
-  req: Pick<EdgeRequest, "method" | "path" | "query" | "target">,
+  req: Pick<EdgeRequest, "method" | "path" | "query" | "target"> & { body?: Buffer },
 ): boolean {
+  // The messaging services' data plane; only their JSON calls are throttled (the SDK's wire).
+  const operation = req.target?.split(".").pop();
   switch (service) {
+    case "sqs":
+      return operation !== undefined && !/Message|PurgeQueue/.test(operation);
+    case "events":
+      return operation !== undefined && !/^(PutEvents|TestEventPattern)$/.test(operation);
+    case "monitoring":
+      return (
+        operation !== undefined &&
+        !/^(PutMetricData|GetMetricStatistics|GetMetricData|ListMetrics)$/.test(operation)
+      );
+    case "sns": {
+      const action =
+        req.query.get("Action") ?? new URLSearchParams(req.body?.toString("utf8") ?? "").get("Action");
+      return action !== null && !/^(Publish|PublishBatch|ConfirmSubscription)$/.test(action);
+    }
     case "iam":
     case "apigateway":
       return true;
@@ -116,6 +132,15 @@ export function sendThrottle(service: string, res: ServerResponse): void {
     sendAwsJsonError(res, 400, code, message, "application/x-amz-json-1.0");
   } else if (service === "s3") {
     sendS3Error(res, 503, "SlowDown", message);
+  } else if (service === "sns") {
+    sendQueryError(res, 429, "Throttled", message);
+  } else if (service === "sqs" || service === "monitoring") {
+    // awsQueryCompatible: the SDK takes the error's name from x-amzn-query-error.
+    const code = service === "sqs" ? "RequestThrottled" : "Throttling";
+    const status = service === "sqs" ? 403 : 400;
+    sendJson(res, status, { __type: code, message }, "application/x-amz-json-1.0", {
+      "x-amzn-query-error": `${code};Sender`,
+    });
   } else {
     sendAwsJsonError(res, 400, "ThrottlingException", message);
   }

@@ -5,9 +5,18 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetMetricStatisticsCommand, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
-import { PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
-import { CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SubscribeCommand } from "@aws-sdk/client-sns";
+import {
+  GetMetricStatisticsCommand,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+} from "@aws-sdk/client-cloudwatch";
+import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import {
+  CreateTopicCommand,
+  PublishCommand,
+  SetTopicAttributesCommand,
+  SubscribeCommand,
+} from "@aws-sdk/client-sns";
 import { CreateQueueCommand, SendMessageCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { createCloudWatchService } from "../../local/cloudwatch/index.ts";
@@ -26,6 +35,17 @@ import {
 import { clientsFor, type TestClients } from "./cloud.ts";
 import { expectError } from "./fixtures/lambda.ts";
 import { queueFor, receiveMessages } from "./fixtures/messaging.ts";
+
+const alarmInput = (AlarmName: string) => ({
+  AlarmName,
+  Namespace: "N",
+  MetricName: "M",
+  Statistic: "Sum" as const,
+  Period: 60,
+  EvaluationPeriods: 1,
+  Threshold: 1,
+  ComparisonOperator: "GreaterThanThreshold" as const,
+});
 
 const sign = (service: string, region = "eu-west-1") => ({
   authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=x`,
@@ -69,8 +89,15 @@ describe("messaging services: routing, authorization and internal contracts", ()
       await createEventsService(ctx),
       await createCloudWatchService(ctx),
     ];
-    const apigateway = { name: "apigateway", handle: async () => {}, execute: async () => {} } as ApiGatewayService;
-    server = createEdge(ctx, { services: new Map(services.map((service) => [service.name, service])), apigateway });
+    const apigateway = {
+      name: "apigateway",
+      handle: async () => {},
+      execute: async () => {},
+    } as ApiGatewayService;
+    server = createEdge(ctx, {
+      services: new Map(services.map((service) => [service.name, service])),
+      apigateway,
+    });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     ctx.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     clients = clientsFor(ctx.endpoint);
@@ -93,14 +120,20 @@ describe("messaging services: routing, authorization and internal contracts", ()
 
   it("routes by signing name, with X-Amz-Target and SNS's unsigned links as tie-breakers", () => {
     const none = new URLSearchParams();
-    expect(routeRequest("/", sign("sqs"), none)).to.deep.equal({ kind: "service", service: "sqs", region: "eu-west-1" });
+    expect(routeRequest("/", sign("sqs"), none)).to.deep.equal({
+      kind: "service",
+      service: "sqs",
+      region: "eu-west-1",
+    });
     expect(routeRequest("/", sign("monitoring"), none)).to.deep.include({ service: "monitoring" });
     expect(routeRequest("/", sign("events"), none)).to.deep.include({ service: "events" });
     expect(routeRequest("/", { "x-amz-target": "AmazonSQS.SendMessage" }, none)).to.deep.equal({
       kind: "service",
       service: "sqs",
     });
-    expect(routeRequest("/", { "x-amz-target": "GraniteServiceVersion20100801.PutMetricData" }, none)).to.deep.include({
+    expect(
+      routeRequest("/", { "x-amz-target": "GraniteServiceVersion20100801.PutMetricData" }, none),
+    ).to.deep.include({
       service: "monitoring",
     });
     const confirm = new URLSearchParams({
@@ -108,8 +141,14 @@ describe("messaging services: routing, authorization and internal contracts", ()
       TopicArn: "arn:aws:sns:eu-west-1:000000000000:t",
       Token: "x",
     });
-    expect(routeRequest("/", {}, confirm)).to.deep.equal({ kind: "service", service: "sns", region: "eu-west-1" });
-    expect(routeRequest("/", {}, new URLSearchParams({ Action: "Publish" }))).to.deep.include({ service: "s3" });
+    expect(routeRequest("/", {}, confirm)).to.deep.equal({
+      kind: "service",
+      service: "sns",
+      region: "eu-west-1",
+    });
+    expect(routeRequest("/", {}, new URLSearchParams({ Action: "Publish" }))).to.deep.include({
+      service: "s3",
+    });
   });
 
   it("asks IAM with each operation's action, resource ARN and resource policy, and answers a denial in each protocol", async () => {
@@ -120,29 +159,26 @@ describe("messaging services: routing, authorization and internal contracts", ()
     requirements.length = 0;
     denied.add("sqs:SendMessage").add("sns:Publish").add("events:PutRule").add("cloudwatch:PutMetricAlarm");
 
-    const sqs = await expectError(clients.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" })), "AccessDenied", 403);
+    const sqs = await expectError(
+      clients.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" })),
+      "AccessDenied",
+      403,
+    );
     expect(sqs.message).to.equal(
       "User: arn:aws:iam::000000000000:user/tester is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:us-east-1:000000000000:guarded",
     );
-    await expectError(clients.sns.send(new PublishCommand({ TopicArn, Message: "x" })), "AuthorizationErrorException", 403);
+    await expectError(
+      clients.sns.send(new PublishCommand({ TopicArn, Message: "x" })),
+      "AuthorizationErrorException",
+      403,
+    );
     await expectError(
       clients.events.send(new PutRuleCommand({ Name: "guarded", EventPattern: '{"source":["x"]}' })),
       "AccessDeniedException",
       400,
     );
     await expectError(
-      clients.cloudwatch.send(
-        new PutMetricAlarmCommand({
-          AlarmName: "guarded",
-          Namespace: "N",
-          MetricName: "M",
-          Statistic: "Sum",
-          Period: 60,
-          EvaluationPeriods: 1,
-          Threshold: 1,
-          ComparisonOperator: "GreaterThanThreshold",
-        }),
-      ),
+      clients.cloudwatch.send(new PutMetricAlarmCommand(alarmInput("guarded"))),
       "AccessDenied",
       403,
     );
@@ -164,14 +200,61 @@ describe("messaging services: routing, authorization and internal contracts", ()
     });
   });
 
+  it("throttles control-plane calls with each service's retryable error, never the data plane", async () => {
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: "throttled" }));
+    const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: "throttled" }));
+    ctx.realism.throttleEveryN = 1;
+    try {
+      await expectError(
+        clients.sqs.send(new CreateQueueCommand({ QueueName: "throttled-2" })),
+        "RequestThrottled",
+        403,
+      );
+      await expectError(
+        clients.sns.send(new CreateTopicCommand({ Name: "throttled-2" })),
+        "ThrottledException",
+        429,
+      );
+      await expectError(
+        clients.events.send(new PutRuleCommand({ Name: "throttled", EventPattern: '{"source":["x"]}' })),
+        "ThrottlingException",
+        400,
+      );
+      await expectError(
+        clients.cloudwatch.send(new PutMetricAlarmCommand(alarmInput("throttled"))),
+        "Throttling",
+        400,
+      );
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "data plane" }));
+      await clients.sns.send(new PublishCommand({ TopicArn, Message: "data plane" }));
+      await clients.events.send(
+        new PutEventsCommand({ Entries: [{ Source: "x", DetailType: "y", Detail: "{}" }] }),
+      );
+      await clients.cloudwatch.send(
+        new PutMetricDataCommand({ Namespace: "N", MetricData: [{ MetricName: "M", Value: 1 }] }),
+      );
+    } finally {
+      ctx.realism.throttleEveryN = 0;
+    }
+  });
+
   it("ctx.sqs: a service principal may send only as the queue's policy allows", async () => {
     const open = await queueFor(clients.sqs, "from-s3", {
       service: "s3.amazonaws.com",
       sourceArn: "arn:aws:s3:::data",
     });
     const closed = await queueFor(clients.sqs, "closed-to-s3");
-    const s3 = { principal: "s3.amazonaws.com", sourceArn: "arn:aws:s3:::data", sourceAccount: LOCAL_ACCOUNT_ID };
-    await ctx.sqs!.sendMessage(open.arn, "event", { bucket: { DataType: "String", StringValue: "data" } }, s3);
+    const s3 = {
+      principal: "s3.amazonaws.com",
+      sourceArn: "arn:aws:s3:::data",
+      sourceAccount: LOCAL_ACCOUNT_ID,
+    };
+    await ctx.sqs!.sendMessage(
+      open.arn,
+      "event",
+      { bucket: { DataType: "String", StringValue: "data" } },
+      s3,
+    );
     let refusal: Error | undefined;
     await ctx.sqs!.sendMessage(closed.arn, "event", undefined, s3).catch((error: Error) => {
       refusal = error;
@@ -191,17 +274,37 @@ describe("messaging services: routing, authorization and internal contracts", ()
 
   it("ctx.sns: the default topic policy lets the owner's services publish; a narrower one refuses others", async () => {
     const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: "internal" }));
-    const queue = await queueFor(clients.sqs, "internal-q", { service: "sns.amazonaws.com", sourceArn: TopicArn! });
+    const queue = await queueFor(clients.sqs, "internal-q", {
+      service: "sns.amazonaws.com",
+      sourceArn: TopicArn!,
+    });
     await clients.sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: queue.arn }));
-    const cloudwatch = { principal: "cloudwatch.amazonaws.com", sourceArn: "arn:aws:cloudwatch:us-east-1:000000000000:alarm:a", sourceAccount: LOCAL_ACCOUNT_ID };
+    const cloudwatch = {
+      principal: "cloudwatch.amazonaws.com",
+      sourceArn: "arn:aws:cloudwatch:us-east-1:000000000000:alarm:a",
+      sourceAccount: LOCAL_ACCOUNT_ID,
+    };
     await ctx.sns!.publish(TopicArn!, "from an alarm", { subject: "ALARM", caller: cloudwatch });
     const [message] = await receiveMessages(clients.sqs, queue.url);
     expect(JSON.parse(message!.Body!)).to.include({ Message: "from an alarm", Subject: "ALARM" });
     const s3Only = {
       Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sns:Publish", Resource: TopicArn }],
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "s3.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: TopicArn,
+        },
+      ],
     };
-    await clients.sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: "Policy", AttributeValue: JSON.stringify(s3Only) }));
+    await clients.sns.send(
+      new SetTopicAttributesCommand({
+        TopicArn,
+        AttributeName: "Policy",
+        AttributeValue: JSON.stringify(s3Only),
+      }),
+    );
     await ctx.sns!.publish(TopicArn!, "again", { caller: cloudwatch }).then(
       () => expect.fail("the narrower policy let CloudWatch publish"),
       (error: Error) => expect(error.message).to.match(/does not allow cloudwatch\.amazonaws\.com/),
@@ -210,10 +313,18 @@ describe("messaging services: routing, authorization and internal contracts", ()
 
   it("ctx.events: an event from S3 reaches the rules that match it", async () => {
     const { RuleArn } = await clients.events.send(
-      new PutRuleCommand({ Name: "s3-events", EventPattern: JSON.stringify({ source: ["aws.s3"], "detail-type": ["Object Created"] }) }),
+      new PutRuleCommand({
+        Name: "s3-events",
+        EventPattern: JSON.stringify({ source: ["aws.s3"], "detail-type": ["Object Created"] }),
+      }),
     );
-    const queue = await queueFor(clients.sqs, "s3-events-q", { service: "events.amazonaws.com", sourceArn: RuleArn! });
-    await clients.events.send(new PutTargetsCommand({ Rule: "s3-events", Targets: [{ Id: "q", Arn: queue.arn }] }));
+    const queue = await queueFor(clients.sqs, "s3-events-q", {
+      service: "events.amazonaws.com",
+      sourceArn: RuleArn!,
+    });
+    await clients.events.send(
+      new PutTargetsCommand({ Rule: "s3-events", Targets: [{ Id: "q", Arn: queue.arn }] }),
+    );
     await ctx.events!.putEvent("us-east-1", {
       source: "aws.s3",
       detailType: "Object Created",
@@ -222,7 +333,12 @@ describe("messaging services: routing, authorization and internal contracts", ()
     });
     const [message] = await receiveMessages(clients.sqs, queue.url);
     const event = JSON.parse(message!.Body!);
-    expect(event).to.include({ source: "aws.s3", "detail-type": "Object Created", region: "us-east-1", account: LOCAL_ACCOUNT_ID });
+    expect(event).to.include({
+      source: "aws.s3",
+      "detail-type": "Object Created",
+      region: "us-east-1",
+      account: LOCAL_ACCOUNT_ID,
+    });
     expect(event.detail.object).to.deep.equal({ key: "a.txt", size: 18 });
   });
 
@@ -251,6 +367,8 @@ describe("messaging services: routing, authorization and internal contracts", ()
         Statistics: ["Sum", "SampleCount"],
       }),
     );
-    expect(Datapoints).to.deep.equal([{ Timestamp: new Date(timestamp), Sum: 2, SampleCount: 3, Unit: "Count" }]);
+    expect(Datapoints).to.deep.equal([
+      { Timestamp: new Date(timestamp), Sum: 2, SampleCount: 3, Unit: "Count" },
+    ]);
   });
 });
