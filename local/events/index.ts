@@ -6,8 +6,10 @@ import { join } from "node:path";
 import { awsJsonWire } from "../protocol/json.ts";
 import { dispatch, ServiceError } from "../protocol/operations.ts";
 import type { CloudContext, Service } from "../types.ts";
-import { eventsOperations } from "./operations.ts";
+import { eventsAddressing } from "./addressing.ts";
+import { busOperations } from "./bus-operations.ts";
 import { matchesPattern, parsePattern } from "./pattern.ts";
+import { ruleOperations } from "./rule-operations.ts";
 import { nextFire, parseSchedule } from "./schedule.ts";
 import { EventsStore, type RuleRecord } from "./store.ts";
 import { type BusEvent, TargetDelivery } from "./targets.ts";
@@ -68,7 +70,12 @@ export async function createEventsService(ctx: CloudContext): Promise<Service> {
     }
   };
 
-  const operations = eventsOperations(ctx, store, { ruleChanged: schedule, route });
+  const hooks = { ruleChanged: schedule, route };
+  const address = eventsAddressing(ctx, store);
+  const operations = {
+    ...busOperations(ctx, store, hooks, address),
+    ...ruleOperations(ctx, store, hooks, address),
+  };
   for (const rule of store.rules.values()) schedule(rule);
 
   ctx.events = {

@@ -9,8 +9,10 @@ import type { CloudContext, Service } from "../types.ts";
 import { checkMessage, checkMessageAttributes, checkSubject } from "./checks.ts";
 import { Deliveries } from "./delivery.ts";
 import { SIGNING_CERT_PATH, Signer } from "./envelope.ts";
-import { defaultTopicPolicy, snsOperations } from "./operations.ts";
 import { SnsStore } from "./store.ts";
+import { subscriptionOperations } from "./subscription-operations.ts";
+import { topicOperations } from "./topic-operations.ts";
+import { defaultTopicPolicy, topicAddressing } from "./topics.ts";
 
 const NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/";
 /** The links SNS puts in emails and envelopes work without a signature, as AWS's do. */
@@ -21,7 +23,11 @@ export async function createSnsService(ctx: CloudContext): Promise<Service> {
   const store = new SnsStore(dir);
   const signer = new Signer(dir);
   const deliveries = new Deliveries(ctx, store, signer);
-  const operations = snsOperations(ctx, store, deliveries);
+  const address = topicAddressing(ctx, store);
+  const operations = {
+    ...topicOperations(ctx, store, deliveries, address),
+    ...subscriptionOperations(ctx, store, deliveries, address),
+  };
   const wire = queryWire(NAMESPACE);
 
   ctx.sns = {

@@ -5,15 +5,21 @@ import { join } from "node:path";
 import { dispatch, ServiceError } from "../protocol/operations.ts";
 import { resourcePolicyAllows } from "../resource-policy.ts";
 import type { CloudContext, Service } from "../types.ts";
+import { queueAddressing } from "./addressing.ts";
+import { messageOperations } from "./message-operations.ts";
 import { Messaging } from "./messages.ts";
-import { sqsOperations } from "./operations.ts";
+import { queueOperations } from "./queue-operations.ts";
 import { SqsStore } from "./store.ts";
 import { sqsWire } from "./wire.ts";
 
 export async function createSqsService(ctx: CloudContext): Promise<Service> {
   const store = await SqsStore.open(join(ctx.dataDir, "sqs"));
   const messaging = new Messaging(store);
-  const operations = sqsOperations(ctx, store, messaging);
+  const address = queueAddressing(ctx, store);
+  const operations = {
+    ...queueOperations(ctx, store, messaging, address),
+    ...messageOperations(ctx, messaging, address),
+  };
 
   ctx.sqs = {
     async sendMessage(queueArn, body, attributes, caller) {
