@@ -251,6 +251,8 @@ export class Messaging {
         const timer = setTimeout(done, Math.max(0, Math.min(deadline, nextVisible) - Date.now()));
         queue.waiters.add(done);
       });
+      // Woken by the cloud stopping: its store is closing, so answer with nothing.
+      if (this.closed) return [];
     }
   }
 

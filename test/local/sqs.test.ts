@@ -476,6 +476,11 @@ describe("local SQS", () => {
       expect(westAttributes.Attributes?.QueueArn).to.equal("arn:aws:sqs:eu-west-1:000000000000:regional");
       const listed = await west.send(new ListQueuesCommand({ QueueNamePrefix: "orders" }));
       expect(listed.QueueUrls).to.equal(undefined);
+      // A queue URL some clients build, sqs.<region>.localhost…, names its region itself.
+      const port = new URL(test.cloud.endpoint).port;
+      const built = `http://sqs.eu-west-1.localhost:${port}/000000000000/regional`;
+      const got = await sqs().send(new ReceiveMessageCommand({ QueueUrl: built }));
+      expect(got.Messages?.[0]?.Body).to.equal("west");
     } finally {
       west.destroy();
     }
