@@ -35,8 +35,9 @@ export async function createCloudWatchService(ctx: CloudContext): Promise<Servic
     putMetric(datum) {
       const dimensions = Object.entries(datum.dimensions).map(([Name, Value]) => ({ Name, Value }));
       const set = { count: 1, sum: datum.value, min: datum.value, max: datum.value };
+      const timestamp = datum.timestamp ?? Date.now();
       metrics
-        .add({ ...datum, dimensions }, datum.timestamp ?? Date.now(), set, datum.unit, bucketMs(ctx))
+        .add([{ ...datum, dimensions, timestamp, set }], bucketMs(ctx))
         .catch((error: Error) =>
           ctx.debug(`cloudwatch: ${datum.namespace} ${datum.name} not stored: ${error.message}`),
         );

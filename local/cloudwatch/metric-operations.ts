@@ -142,15 +142,10 @@ export function metricOperations(ctx: CloudContext, metrics: MetricStore) {
             unit: checkUnit(entry.Unit, `metricData.${index + 1}.member.unit`) ?? "None",
           };
         });
-        for (const datum of checked) {
-          await metrics.add(
-            { region: req.region, namespace, ...datum },
-            datum.timestamp,
-            datum.set,
-            datum.unit,
-            bucketMs(ctx),
-          );
-        }
+        await metrics.add(
+          checked.map((datum) => ({ region: req.region, namespace, ...datum })),
+          bucketMs(ctx),
+        );
         return {};
       },
     },
