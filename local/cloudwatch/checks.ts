@@ -1,5 +1,5 @@
 // What CloudWatch refuses, in its words: metric data, dimensions, units, periods and time ranges.
-import { ServiceError, toDate, toNumber } from "../protocol/operations.ts";
+import { ServiceError, toDate, toList, toNumber } from "../protocol/operations.ts";
 import type { Dimension } from "./metrics.ts";
 
 export const invalidValue = (message: string) =>
@@ -64,9 +64,9 @@ export function required(value: unknown, name: string): string {
 }
 
 export function checkDimensions(given: unknown, field: string): Dimension[] {
-  const dimensions = ((given ?? []) as Array<Record<string, unknown>>).map((dimension, index) => ({
-    Name: required(dimension.Name, `${field}.member.${index + 1}.Name`),
-    Value: required(dimension.Value, `${field}.member.${index + 1}.Value`),
+  const dimensions = toList<Record<string, unknown> | undefined>(given).map((dimension, index) => ({
+    Name: required(dimension?.Name, `${field}.member.${index + 1}.Name`),
+    Value: required(dimension?.Value, `${field}.member.${index + 1}.Value`),
   }));
   if (dimensions.length > 30)
     throw invalidValue(`The collection ${field} must not have a size greater than 30.`);

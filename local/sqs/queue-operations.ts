@@ -52,12 +52,10 @@ export function queueOperations(
       throw fail("Dead-letter queue must be same type of queue as the source.");
   };
 
-  const tagsOf = (given: unknown) => {
-    const tags: Record<string, string> = {};
-    for (const [key, value] of Object.entries((given ?? {}) as Record<string, unknown>))
-      tags[key] = String(value);
-    return tags;
-  };
+  const tagsOf = (given: unknown): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries((given ?? {}) as Record<string, unknown>).map(([key, value]) => [key, String(value)]),
+    );
 
   const operations: Record<string, Operation> = {
     CreateQueue: {
