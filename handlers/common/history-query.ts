@@ -1,6 +1,6 @@
 // Reading the history table, by Query only and always to the last page: the plotter and the driver
 // both read records this way, so pagination is handled once, here.
-import { type DynamoDBClient, QueryCommand, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
+import { QueryCommand, type QueryCommandInput, type QueryCommandOutput } from "@aws-sdk/client-dynamodb";
 import { HISTORY_KEYS, type HistoryRecord, itemToRecord } from "./history.ts";
 
 /** A record as the functions report it in JSON: what a reader of the history needs, no trigger. */
@@ -20,8 +20,13 @@ export function historyPoint(record: HistoryRecord): HistoryPoint {
   };
 }
 
+/** What the readers need of a DynamoDB client: a DynamoDBClient, or a wrapper that counts its requests. */
+export interface QueryClient {
+  send(command: QueryCommand): Promise<QueryCommandOutput>;
+}
+
 /** Every record the query matches, following LastEvaluatedKey to the end. */
-export async function queryAll(dynamodb: DynamoDBClient, input: QueryCommandInput): Promise<HistoryRecord[]> {
+export async function queryAll(dynamodb: QueryClient, input: QueryCommandInput): Promise<HistoryRecord[]> {
   const records: HistoryRecord[] = [];
   let startKey: QueryCommandInput["ExclusiveStartKey"];
   do {
@@ -38,7 +43,7 @@ export async function queryAll(dynamodb: DynamoDBClient, input: QueryCommandInpu
  * a record appears or the pages run out.
  */
 export async function queryFirst(
-  dynamodb: DynamoDBClient,
+  dynamodb: QueryClient,
   input: QueryCommandInput,
 ): Promise<HistoryRecord | undefined> {
   let startKey: QueryCommandInput["ExclusiveStartKey"];

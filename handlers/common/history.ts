@@ -28,14 +28,28 @@ export interface HistoryTrigger {
 
 export interface HistoryRecord {
   bucketName: string;
-  /** Epoch milliseconds, UTC: when the size was computed. */
+  /**
+   * Epoch milliseconds, UTC: when the size holds from. In listing mode, when the listing began; in
+   * incremental mode, when the event's change was committed to the running total.
+   */
   timestamp: number;
+  /** Bytes stored; in a versioned bucket every version's bytes, as S3 bills them. */
   totalSize: number;
+  /** Objects, or in a versioned bucket object versions (delete markers not counted). */
   objectCount: number;
   /** ISO-8601 UTC ending in Z, the same instant as timestamp. */
   recordedAt: string;
   trigger?: HistoryTrigger;
+  /** Versioned buckets: the bytes and number of current versions, beside every version's total. */
+  currentSize?: number;
+  currentCount?: number;
+  /** How the size was measured: a full listing, or the incremental index's running total. */
+  trackingMode?: "listing" | "incremental";
+  /** Listing mode: how long the listing took (the record's timestamp is when it began). */
+  listingMs?: number;
 }
+
+type RecordDetail = "currentSize" | "currentCount" | "trackingMode" | "listingMs";
 
 /** A DynamoDB item in the low-level attribute-value form, as the SDK sends and returns it. */
 export type Item = Record<string, AttributeValue>;
@@ -46,6 +60,13 @@ const TRIGGER_ATTRIBUTES: Record<keyof HistoryTrigger, string> = {
   eventTime: "event_time",
   sequencer: "sequencer",
   requestId: "request_id",
+};
+
+const DETAIL_ATTRIBUTES: Record<RecordDetail, string> = {
+  currentSize: "current_size",
+  currentCount: "current_count",
+  trackingMode: "tracking_mode",
+  listingMs: "listing_ms",
 };
 
 export function recordToItem(record: HistoryRecord): Item {
@@ -61,6 +82,10 @@ export function recordToItem(record: HistoryRecord): Item {
     const value = record.trigger?.[field as keyof HistoryTrigger];
     if (value !== undefined && value !== "") attributes[attribute] = value;
   }
+  for (const [field, attribute] of Object.entries(DETAIL_ATTRIBUTES)) {
+    const value = record[field as RecordDetail];
+    if (value !== undefined) attributes[attribute] = value;
+  }
   return marshall(attributes);
 }
 
@@ -71,6 +96,10 @@ export function itemToRecord(item: Item): HistoryRecord {
     const value = values[attribute];
     if (typeof value === "string") trigger[field as keyof HistoryTrigger] = value;
   }
+  const details: Partial<Pick<HistoryRecord, RecordDetail>> = {};
+  for (const [field, attribute] of Object.entries(DETAIL_ATTRIBUTES)) {
+    if (values[attribute] !== undefined) Object.assign(details, { [field]: values[attribute] });
+  }
   const timestamp = Number(values[HISTORY_KEYS.sort]);
   return {
     bucketName: String(values[HISTORY_KEYS.partition] ?? ""),
@@ -80,6 +109,7 @@ export function itemToRecord(item: Item): HistoryRecord {
     recordedAt:
       typeof values.recorded_at === "string" ? values.recorded_at : new Date(timestamp).toISOString(),
     ...(Object.keys(trigger).length > 0 ? { trigger } : {}),
+    ...details,
   };
 }
 

@@ -1,10 +1,10 @@
 import { PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { createTrackingHandler } from "../../handlers/size-tracking.ts";
 import { measureBucket } from "../../handlers/tracking/bucket-totals.ts";
-import { bucketsInEvent, decodeS3Key, type S3EventRecord } from "../../handlers/tracking/s3-event.ts";
+import { decodeS3Key, objectChanges, type S3EventRecord } from "../../handlers/tracking/object-events.ts";
 import { storeWithoutOverwrite } from "../../handlers/tracking/store-record.ts";
 import { fakeHistoryTable, TEST_CREDENTIALS } from "./fake-history-table.ts";
 
@@ -55,7 +55,7 @@ function setup(listings: Record<string, (token: string | undefined) => object>, 
   return { handler, s3Mock, table, lines };
 }
 
-describe("size-tracking", () => {
+describe("size-tracking in listing mode", () => {
   it("sums 2,500 objects across three listing pages, following each continuation token", async () => {
     const { handler, s3Mock, table } = setup({ data: pagedBucket(2500) });
     await handler({ Records: [s3Record("data", "k1", "2024-01-02T03:04:05.000Z")] });
@@ -164,7 +164,7 @@ describe("size-tracking", () => {
 
   it("decodes S3's URL-encoded keys, '+' meaning a space", () => {
     expect(decodeS3Key("reports/2024+Q1%2Fsummary%C3%A9.txt")).to.equal("reports/2024 Q1/summaryé.txt");
-    expect(bucketsInEvent({ Records: [{ eventName: "x" }] })).to.deep.equal([]);
+    expect(objectChanges({ Records: [{ eventName: "x" }] })).to.deep.equal([]);
   });
 
   it("throws, naming the bucket, when a listing fails, so the platform retries", async () => {
@@ -177,5 +177,185 @@ describe("size-tracking", () => {
     }).catch((e: Error) => e);
     expect(String(error)).to.match(/size tracking failed for gone \(NoSuchBucket/);
     expect(table.records().map((r) => r.bucketName)).to.deep.equal(["good"]);
+  });
+});
+
+describe("size-tracking in listing mode: an honest history", () => {
+  /** A bucket whose listing waits for `release` when asked to, so two listings can overlap. */
+  function slowListings() {
+    const s3 = new S3Client({ region: "us-east-1", credentials: TEST_CREDENTIALS });
+    const gates: Array<{ started: Promise<void>; release: () => void }> = [];
+    let sizes = [10, 20];
+    let calls = 0;
+    mockClient(s3)
+      .on(ListObjectsV2Command)
+      .callsFake(async () => {
+        const size = sizes[calls++] ?? 0;
+        const gate = gates.shift();
+        if (gate) await gate.started;
+        return { Contents: [{ Key: "k", Size: size }], IsTruncated: false };
+      });
+    return {
+      s3,
+      hold() {
+        let release!: () => void;
+        const started = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        gates.push({ started, release });
+        return release;
+      },
+      sizes: (next: number[]) => {
+        sizes = next;
+      },
+    };
+  }
+
+  it("drops a slow listing that began before a faster one already recorded, and keeps the faster one at its start", async () => {
+    const bucket = slowListings();
+    const table = fakeHistoryTable();
+    let clock = 1_000;
+    const lines: string[] = [];
+    const handler = createTrackingHandler({
+      clients: () => ({ s3: bucket.s3, dynamodb: table.client }),
+      env: { HISTORY_TABLE: "history" },
+      now: () => clock,
+      log: (line) => lines.push(line),
+    });
+    bucket.sizes([10, 20]);
+    const releaseSlow = bucket.hold();
+    const slow = handler({ Records: [s3Record("data", "a", "2024-01-02T03:04:05.000Z")] });
+    await new Promise((resolve) => setImmediate(resolve));
+    clock = 2_000;
+    const fast = await handler({ Records: [s3Record("data", "b", "2024-01-02T03:04:06.000Z")] });
+    clock = 3_000;
+    releaseSlow();
+    const late = await slow;
+
+    expect(fast.records.map((r) => [r.timestamp, r.totalSize, r.listingMs])).to.deep.equal([[2_000, 20, 0]]);
+    expect(late.records).to.deep.equal([]);
+    expect(late.outcomes[0]).to.include({
+      outcome: "superseded",
+      listingStartedAt: 1_000,
+      newestRecordAt: 2_000,
+    });
+    expect(table.records().map((r) => [r.timestamp, r.totalSize])).to.deep.equal([[2_000, 20]]);
+    const superseded = lines
+      .map((l) => JSON.parse(l))
+      .find((l) => l.message.startsWith("listing superseded"));
+    expect(superseded).to.include({ bucketName: "data", totalSize: 10 });
+  });
+
+  it("records a slow listing that nothing overtook at the time it began, not when it ended", async () => {
+    const bucket = slowListings();
+    const table = fakeHistoryTable();
+    let clock = 5_000;
+    const handler = createTrackingHandler({
+      clients: () => ({ s3: bucket.s3, dynamodb: table.client }),
+      env: { HISTORY_TABLE: "history" },
+      now: () => clock,
+      log: () => {},
+    });
+    const release = bucket.hold();
+    const pending = handler({ Records: [s3Record("data", "a", "2024-01-02T03:04:05.000Z")] });
+    await new Promise((resolve) => setImmediate(resolve));
+    clock = 9_000;
+    release();
+    const { records } = await pending;
+    expect(records.map((r) => [r.timestamp, r.recordedAt, r.listingMs, r.trackingMode])).to.deep.equal([
+      [5_000, new Date(5_000).toISOString(), 4_000, "listing"],
+    ]);
+  });
+
+  it("lists every version of a bucket whose events carry version ids, with the current versions beside", async () => {
+    const s3 = new S3Client({ region: "us-east-1", credentials: TEST_CREDENTIALS });
+    const s3Mock = mockClient(s3);
+    s3Mock.on(ListObjectVersionsCommand).callsFake((input) =>
+      input.KeyMarker === undefined
+        ? {
+            Versions: [
+              { Key: "a", VersionId: "2", IsLatest: true, Size: 5 },
+              { Key: "a", VersionId: "1", IsLatest: false, Size: 7 },
+            ],
+            DeleteMarkers: [{ Key: "b", VersionId: "4", IsLatest: true }],
+            IsTruncated: true,
+            NextKeyMarker: "b",
+            NextVersionIdMarker: "4",
+          }
+        : { Versions: [{ Key: "b", VersionId: "3", IsLatest: false, Size: 11 }], IsTruncated: false },
+    );
+    const table = fakeHistoryTable();
+    const handler = createTrackingHandler({
+      clients: () => ({ s3, dynamodb: table.client }),
+      env: { HISTORY_TABLE: "history" },
+      now: () => T,
+      log: () => {},
+    });
+    const { records } = await handler({
+      Records: [
+        s3Record("data", "b", "2024-01-02T03:04:05.000Z", {
+          eventName: "ObjectRemoved:DeleteMarkerCreated",
+          s3: { bucket: { name: "data" }, object: { key: "b", versionId: "4", sequencer: "0B" } },
+        }),
+      ],
+    });
+    expect(records[0]).to.include({ totalSize: 23, objectCount: 3, currentSize: 5, currentCount: 1 });
+    expect(
+      s3Mock.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input.VersionIdMarker),
+    ).to.deep.equal([undefined, "4"]);
+    expect(s3Mock.commandCalls(ListObjectsV2Command)).to.have.length(0);
+    expect(table.records()[0]).to.include({ currentSize: 5, currentCount: 1 });
+  });
+
+  it("says in each record's log line how many S3 and DynamoDB requests it made, and what triggered it", async () => {
+    const { handler, lines } = setup({ data: pagedBucket(2500) });
+    await handler({ Records: [s3Record("data", "k1", "2024-01-02T03:04:05.000Z")] });
+    const line = JSON.parse(lines[0]!);
+    expect(line.message).to.equal("recorded bucket size");
+    expect(line.requests).to.deep.equal({
+      s3: 3,
+      dynamodb: 2,
+      byOperation: { ListObjectsV2: 3, Query: 1, PutItem: 1 },
+    });
+    expect(line.trigger).to.include({ eventName: "ObjectCreated:Put", objectKey: "k1", sequencer: "00A1" });
+    expect(line.mode).to.equal("listing");
+  });
+
+  it("lists the bucket an EventBridge Object Created event names", async () => {
+    const { handler, table } = setup({ other: pagedBucket(3) });
+    await handler({
+      version: "0",
+      "detail-type": "Object Created",
+      source: "aws.s3",
+      time: "2024-01-02T03:04:05Z",
+      detail: {
+        bucket: { name: "other" },
+        object: { key: "my file.txt", size: 3, etag: "e", sequencer: "0A" },
+        "request-id": "R1",
+        reason: "PutObject",
+      },
+    });
+    expect(table.records()[0]).to.include({ bucketName: "other", totalSize: 6, objectCount: 3 });
+    expect(table.records()[0]!.trigger).to.deep.equal({
+      eventName: "ObjectCreated:Put",
+      objectKey: "my file.txt",
+      eventTime: "2024-01-02T03:04:05Z",
+      sequencer: "0A",
+      requestId: "R1",
+    });
+  });
+
+  it("refuses an unknown tracking mode, naming the variable", async () => {
+    const table = fakeHistoryTable();
+    const handler = createTrackingHandler({
+      clients: () => ({
+        s3: new S3Client({ region: "us-east-1", credentials: TEST_CREDENTIALS }),
+        dynamodb: table.client,
+      }),
+      env: { HISTORY_TABLE: "history", S3SIZE_TRACKING: "magic" },
+      log: () => {},
+    });
+    const error = await handler({ Records: [] }).catch((e: Error) => e);
+    expect(String(error)).to.match(/S3SIZE_TRACKING must be listing or incremental, got "magic"/);
   });
 });

@@ -1,0 +1,166 @@
+// Incremental mode: one event costs O(1) requests whatever the bucket's size. The event's key's items
+// and the bucket's total are read in one TransactGetItems; the new slot, head, total and the history
+// record are written in one TransactWriteItems conditioned on the revisions read. Either all of it
+// lands or none of it does, so a crash anywhere leaves nothing half-done: the platform's retry reads
+// the key again and finds the event either not applied (and applies it) or applied (a duplicate,
+// ignored). A writer that got there first makes the conditions fail, and the event is read and decided
+// again; every record is therefore the exact total after its event, in the order the total took them.
+import { QueryCommand, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
+import { HISTORY_KEYS, type HistoryRecord, type HistoryTrigger, recordToItem } from "../common/history.ts";
+import type { TrackingContext } from "./context.ts";
+import {
+  type BucketTotal,
+  headKey,
+  headToItem,
+  type Item,
+  itemToHead,
+  itemToSlot,
+  itemToTotal,
+  type Slot,
+  slotKey,
+  slotToItem,
+  totalKey,
+  totalToItem,
+} from "./index-items.ts";
+import { INDEX_KEYS, keySlotRange, NULL_VERSION } from "./index-keys.ts";
+import { addTotals, type Decision, decideChange, type KeyRead } from "./key-state.ts";
+import type { ObjectChange } from "./object-events.ts";
+import { recordOfTotals } from "./total-record.ts";
+import {
+  backoffMs,
+  cancellationCodes,
+  conditionedPut,
+  createOnlyPut,
+  isContention,
+  readTogether,
+  writeTogether,
+} from "./transactions.ts";
+
+export type IncrementalOutcome =
+  | { outcome: "recorded"; record: HistoryRecord; attempts: number }
+  | {
+      outcome: "applied-during-baseline";
+      bucket: string;
+      key: string;
+      trigger: HistoryTrigger;
+      attempts: number;
+    }
+  | {
+      outcome: "ignored";
+      bucket: string;
+      key: string;
+      reason: string;
+      trigger: HistoryTrigger;
+      attempts: number;
+    }
+  | { outcome: "needs-baseline"; bucket: string };
+
+/** How many times an event is read and decided again when other writers keep getting there first. */
+export const MAX_ATTEMPTS = 200;
+
+export async function applyChange(
+  context: TrackingContext,
+  change: ObjectChange,
+): Promise<IncrementalOutcome> {
+  const indexTable = indexTableOf(context);
+  const versionId = change.versionId ?? NULL_VERSION;
+  // Raised past a millisecond another writer's record already holds, when a transaction finds one there.
+  let recordFloor = 0;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const gets = [
+      { table: indexTable, key: slotKey(change.bucket, change.key, versionId) },
+      { table: indexTable, key: headKey(change.bucket, change.key) },
+      { table: indexTable, key: totalKey(change.bucket) },
+    ];
+    if (versionId !== NULL_VERSION)
+      gets.push({ table: indexTable, key: slotKey(change.bucket, change.key, NULL_VERSION) });
+    const [slotItem, headItem, totalItem, nullItem] = await readTogether(context, gets);
+    if (!totalItem) return { outcome: "needs-baseline", bucket: change.bucket };
+    const total = itemToTotal(totalItem);
+    const read: KeyRead = {};
+    if (slotItem) read.slot = itemToSlot(slotItem, versionId);
+    if (headItem) read.head = itemToHead(headItem);
+    if (nullItem) read.nullSlot = itemToSlot(nullItem, NULL_VERSION);
+
+    let decision: Decision = decideChange(change, read);
+    if (decision.apply === "needs-remaining-slots") {
+      decision = decideChange(change, read, await readKeySlots(context, change.bucket, change.key));
+    }
+    if (decision.apply === "needs-remaining-slots")
+      throw new Error("a key's slots were read and still asked for");
+    if (decision.apply === false) {
+      const { bucket, key, trigger } = change;
+      return { outcome: "ignored", bucket, key, reason: decision.reason, trigger, attempts: attempt };
+    }
+
+    const now = context.now();
+    const totals = addTotals(total, decision.delta);
+    const versioned = total.versioned || versionId !== NULL_VERSION;
+    const recordAt = Math.max(now, total.lastRecordAt + 1, recordFloor);
+    // While a baseline runs the total is partial: the change is applied, but no record claims a size.
+    const recording = total.baselineAt !== undefined && !total.seeding;
+    const next: BucketTotal = { ...total, ...totals, versioned, rev: total.rev + 1 };
+    if (recording) next.lastRecordAt = recordAt;
+    const record = recordOfTotals(change.bucket, totals, versioned, recordAt, change.trigger);
+
+    const writes = [
+      conditionedPut(indexTable, slotToItem(change.bucket, change.key, decision.slot, now), read.slot?.rev),
+      conditionedPut(indexTable, totalToItem(change.bucket, next, now), total.rev),
+    ];
+    if (decision.head) {
+      writes.push(
+        conditionedPut(indexTable, headToItem(change.bucket, change.key, decision.head, now), read.head?.rev),
+      );
+    }
+    if (recording) {
+      writes.push(createOnlyPut(context.settings.historyTable, recordToItem(record), HISTORY_KEYS.sort));
+    }
+    try {
+      await writeTogether(context, writes);
+    } catch (error) {
+      if (!isContention(error)) throw error;
+      if (recording && cancellationCodes(error)?.[writes.length - 1] === "ConditionalCheckFailed") {
+        recordFloor = recordAt + 1;
+      }
+      await context.sleep(backoffMs(attempt));
+      continue;
+    }
+    if (!recording) {
+      const { bucket, key, trigger } = change;
+      return { outcome: "applied-during-baseline", bucket, key, trigger, attempts: attempt };
+    }
+    return { outcome: "recorded", record, attempts: attempt };
+  }
+  throw new Error(
+    `gave up on ${change.trigger.eventName} of ${change.bucket}/${change.key} after ${MAX_ATTEMPTS} attempts: ` +
+      "other writers kept changing the bucket's total first",
+  );
+}
+
+export function indexTableOf(context: TrackingContext): string {
+  const table = context.settings.indexTable;
+  if (!table) throw new Error("incremental tracking needs the index table's name (INDEX_TABLE)");
+  return table;
+}
+
+/** Every slot of one key (its versions and tombstones), read consistently, following pages. */
+export async function readKeySlots(context: TrackingContext, bucket: string, key: string): Promise<Slot[]> {
+  const range = keySlotRange(key);
+  const input: QueryCommandInput = {
+    TableName: indexTableOf(context),
+    KeyConditionExpression: "#b = :b AND #k BETWEEN :from AND :to",
+    ExpressionAttributeNames: { "#b": INDEX_KEYS.partition, "#k": INDEX_KEYS.sort },
+    ExpressionAttributeValues: { ":b": { S: bucket }, ":from": { S: range.from }, ":to": { S: range.to } },
+    ConsistentRead: true,
+  };
+  const slots: Slot[] = [];
+  let startKey: QueryCommandInput["ExclusiveStartKey"];
+  do {
+    const page = await context.tally.call("dynamodb", "Query", () =>
+      context.dynamodb.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey })),
+    );
+    for (const item of page.Items ?? []) slots.push(itemToSlot(item as Item, NULL_VERSION));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return slots;
+}
