@@ -143,15 +143,24 @@ export function createTransactions() {
   const gate = new Gate();
   const tokens = new Map<string, { at: number; request: string; answer: DynamoAnswer }>();
 
+  // Key schemas by table, so a transaction does not describe its tables every time; any table change
+  // passing through the service clears it.
+  const schemas = new Map<string, string[]>();
   const keyOf = async (call: DynaliteCall, table: string, item: Item): Promise<Item> => {
-    const described = await call("DescribeTable", { TableName: table });
-    if (described.status !== 200)
-      fail(400, `${ERROR_PREFIX}ResourceNotFoundException`, "Requested resource not found");
-    const schema = (described.body.Table as { KeySchema: Array<{ AttributeName: string }> }).KeySchema;
+    let schema = schemas.get(table);
+    if (!schema) {
+      const described = await call("DescribeTable", { TableName: table });
+      if (described.status !== 200) {
+        fail(400, `${ERROR_PREFIX}ResourceNotFoundException`, "Requested resource not found");
+      }
+      const keySchema = (described.body.Table as { KeySchema: Array<{ AttributeName: string }> }).KeySchema;
+      schema = keySchema.map((k) => k.AttributeName);
+      schemas.set(table, schema);
+    }
     const key: Item = {};
-    for (const { AttributeName } of schema) {
-      if (item[AttributeName] === undefined) invalid("The provided key element does not match the schema");
-      key[AttributeName] = item[AttributeName];
+    for (const name of schema) {
+      if (item[name] === undefined) invalid("The provided key element does not match the schema");
+      key[name] = item[name];
     }
     return key;
   };
@@ -305,6 +314,10 @@ export function createTransactions() {
         if (error instanceof AnswerError) return error.answer;
         throw error;
       }
+    },
+    /** Forgets what it knew of the tables, when one is created, changed or deleted. */
+    tablesChanged(): void {
+      schemas.clear();
     },
     /** Runs a single-item write (or any other operation) beside transactions, never inside one. */
     beside<T>(work: () => Promise<T>): Promise<T> {

@@ -22,6 +22,7 @@ const dynalite = require("dynalite") as (options: DynaliteOptions) => Server;
 
 /** Writes outside a transaction wait while one applies, so its conditions still hold when it writes. */
 const WRITE_OPERATIONS = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]);
+const TABLE_OPERATIONS = new Set(["CreateTable", "DeleteTable", "UpdateTable"]);
 
 export async function createDynamoDbService(ctx: CloudContext): Promise<Service> {
   const transactions = createTransactions();
@@ -78,6 +79,7 @@ export async function createDynamoDbService(ctx: CloudContext): Promise<Service>
         );
         return;
       }
+      if (TABLE_OPERATIONS.has(operation)) transactions.tablesChanged();
       const send = () => forward(undefined, req.body);
       sendBackendResponse(
         res,
