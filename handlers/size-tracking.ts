@@ -181,6 +181,7 @@ function logFields(outcome: TrackingOutcome): Record<string, unknown> {
       return {
         message: "listing superseded by a later one; not recorded",
         bucketName: outcome.bucket,
+        trigger: outcome.trigger,
         listingStartedAt: new Date(outcome.listingStartedAt).toISOString(),
         newestRecordAt: new Date(outcome.newestRecordAt).toISOString(),
         ...outcome.totals,

@@ -11,7 +11,7 @@
 
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { ListObjectsV2Command, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
-import { HISTORY_KEYS, type HistoryRecord, recordToItem } from "../common/history.ts";
+import { HISTORY_KEYS, type HistoryRecord, type HistoryTrigger, recordToItem } from "../common/history.ts";
 import { bucketRecordsQuery, queryFirst } from "../common/history-query.ts";
 import { type BucketTotals, measureBucket, measureVersionedBucket } from "./bucket-totals.ts";
 import type { TrackingContext } from "./context.ts";
@@ -23,6 +23,7 @@ export type ListingOutcome =
   | {
       outcome: "superseded";
       bucket: string;
+      trigger: HistoryTrigger;
       listingStartedAt: number;
       totals: BucketTotals;
       /** The newest stored record's timestamp, later than this listing's start. */
@@ -56,27 +57,43 @@ export async function listBucketTotals(
   );
 }
 
+/**
+ * The timestamp of the bucket's newest record, or undefined when there is none. A role that may not
+ * Query the history table (one set up before this check existed) gets undefined too: the record is then
+ * stored at its listing's start without the check, which still never lands it after a later listing.
+ */
+async function newestRecordAt(context: TrackingContext, bucket: string): Promise<number | undefined> {
+  const { dynamodb, tally, settings } = context;
+  try {
+    const newest = await queryFirst(
+      { send: (command) => tally.call("dynamodb", "Query", () => dynamodb.send(command)) },
+      bucketRecordsQuery(settings.historyTable, bucket, {}, "newest-first"),
+    );
+    return newest?.timestamp;
+  } catch (error) {
+    if (error instanceof Error && /AccessDenied/.test(error.name)) return undefined;
+    throw error;
+  }
+}
+
 export async function trackByListing(
   context: TrackingContext,
   target: BucketToMeasure,
 ): Promise<ListingOutcome> {
   const { dynamodb, tally, settings } = context;
-  const table = settings.historyTable;
   const startedAt = context.now();
   const totals = await listBucketTotals(context, target.bucket, target.versioned);
   const listingMs = context.now() - startedAt;
 
-  const newest = await queryFirst(
-    { send: (command) => tally.call("dynamodb", "Query", () => dynamodb.send(command)) },
-    bucketRecordsQuery(table, target.bucket, {}, "newest-first"),
-  );
-  if (newest && newest.timestamp > startedAt) {
+  const newest = await newestRecordAt(context, target.bucket);
+  if (newest !== undefined && newest > startedAt) {
     return {
       outcome: "superseded",
       bucket: target.bucket,
+      trigger: target.trigger,
       listingStartedAt: startedAt,
       totals,
-      newestRecordAt: newest.timestamp,
+      newestRecordAt: newest,
     };
   }
   const record = await storeWithoutOverwrite(
@@ -93,7 +110,7 @@ export async function trackByListing(
       await tally.call("dynamodb", "PutItem", () =>
         dynamodb.send(
           new PutItemCommand({
-            TableName: table,
+            TableName: settings.historyTable,
             Item: recordToItem(candidate),
             ConditionExpression: "attribute_not_exists(#ts)",
             ExpressionAttributeNames: { "#ts": HISTORY_KEYS.sort },

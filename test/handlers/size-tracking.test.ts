@@ -1,4 +1,4 @@
-import { PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { ListObjectsV2Command, ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
@@ -342,6 +342,27 @@ describe("size-tracking in listing mode: an honest history", () => {
       eventTime: "2024-01-02T03:04:05Z",
       sequencer: "0A",
       requestId: "R1",
+    });
+  });
+
+  it("stores at the listing's start without the superseded check when its role may not Query the history", async () => {
+    const { handler, table, lines } = setup({ data: pagedBucket(2) });
+    table.mock.on(QueryCommand).rejects(
+      Object.assign(
+        new Error(
+          "User: arn:aws:sts::000000000000:assumed-role/r/s is not authorized to perform: dynamodb:Query",
+        ),
+        {
+          name: "AccessDeniedException",
+        },
+      ),
+    );
+    const { records } = await handler({ Records: [s3Record("data", "k", "2024-01-02T03:04:05.000Z")] });
+    expect(records.map((r) => [r.timestamp, r.totalSize])).to.deep.equal([[T, 3]]);
+    expect(JSON.parse(lines[0]!).requests.byOperation).to.deep.equal({
+      ListObjectsV2: 1,
+      Query: 1,
+      PutItem: 1,
     });
   });
 
