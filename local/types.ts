@@ -44,7 +44,13 @@ export interface RealismSettings {
   throttleEveryN: number;
   /** Delay before each retry of a failed asynchronous invocation (AWS: about 1 and 2 minutes). */
   asyncRetryDelayMs: number;
+  /** IAM enforcement for role sessions: deny as AWS would, only log what would be denied, or check nothing. */
+  iam: IamMode;
+  /** How long a global secondary index added by UpdateTable stays CREATING (backfilling) before ACTIVE. */
+  indexBackfillMs: number;
 }
+
+export type IamMode = "enforce" | "warn" | "off";
 
 export const DEFAULT_REALISM: RealismSettings = {
   iamPropagationMs: 0,
@@ -52,6 +58,8 @@ export const DEFAULT_REALISM: RealismSettings = {
   functionUpdateMs: 0,
   throttleEveryN: 0,
   asyncRetryDelayMs: 1000,
+  iam: "enforce",
+  indexBackfillMs: 1000,
 };
 
 export interface InvokeCaller {
@@ -102,7 +110,14 @@ export interface IamRequirement {
   resourcePolicy?: string;
 }
 
-export type AuthorizationResult = { allowed: true } | { allowed: false; message: string };
+export type AuthorizationResult =
+  | { allowed: true }
+  | {
+      allowed: false;
+      message: string;
+      /** Set when the credentials themselves are refused (each protocol names these errors its own way). */
+      credentials?: "expired" | "invalid";
+    };
 
 export interface IamInternal {
   /** "propagating" while the realism delay since the role's creation has not passed. */
