@@ -10,6 +10,18 @@ export function authorize(
   return ctx.iam?.authorize?.(req, requirement) ?? { allowed: true };
 }
 
+/**
+ * The error a JSON-protocol service (DynamoDB, CloudWatch Logs, API Gateway, Lambda, …) answers a refusal
+ * with: refused credentials have names of their own, everything else is AccessDeniedException.
+ */
+export function jsonDenialCode(
+  result: Extract<AuthorizationResult, { allowed: false }>,
+): "AccessDeniedException" | "ExpiredTokenException" | "UnrecognizedClientException" {
+  if (result.credentials === "expired") return "ExpiredTokenException";
+  if (result.credentials === "invalid") return "UnrecognizedClientException";
+  return "AccessDeniedException";
+}
+
 const MODES: IamMode[] = ["enforce", "warn", "off"];
 
 /** S3SIZE_LOCAL_IAM: a typo must not quietly switch enforcement off. */

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createApiGatewayService } from "./apigateway/index.ts";
 import { parseIamMode } from "./authorization.ts";
-import { createDynamoDbService } from "./dynamodb.ts";
+import { createDynamoDbService } from "./dynamodb/index.ts";
 import { createEdge } from "./edge.ts";
 import { createIamService } from "./iam/index.ts";
 import { createLambdaService } from "./lambda/index.ts";

@@ -195,8 +195,11 @@ export interface LogEvent {
 }
 
 export interface LogsInternal {
-  /** Appends events, creating the group and stream when they do not exist (as Lambda does). */
-  putEvents(group: string, stream: string, events: LogEvent[]): void;
+  /**
+   * Appends events, creating the group and stream when they do not exist (as Lambda does), in the given
+   * region (the cloud's default region when absent).
+   */
+  putEvents(group: string, stream: string, events: LogEvent[], region?: string): void;
 }
 
 export interface CloudContext {

@@ -123,7 +123,8 @@ export function createExecuteApi(ctx: CloudContext, state: ApiGatewayState) {
     }
 
     const httpMethod = req.method.toUpperCase();
-    const region = functionArn.split(":")[3] ?? req.region;
+    // The execute-api ARN names the API's own region (its source ARN in the function's policy).
+    const region = api.region;
     const sourceArn = executeSourceArn(
       region,
       ctx.accountId,
