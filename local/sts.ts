@@ -86,6 +86,10 @@ export async function createStsService(ctx: CloudContext): Promise<Service> {
       run(params, req) {
         const roleArn = params.required("RoleArn");
         const sessionName = params.required("RoleSessionName");
+        if (sessionName.length < 2 || sessionName.length > 64) {
+          const bound = sessionName.length < 2 ? "greater than or equal to 2" : "less than or equal to 64";
+          throw lengthError(sessionName, "roleSessionName", `Member must have length ${bound}`);
+        }
         if (!SESSION_NAME.test(sessionName)) {
           throw lengthError(
             sessionName,
