@@ -14,6 +14,7 @@ import {
   CreateLogGroupCommand,
   DescribeLogGroupsCommand,
   GetLogEventsCommand,
+  ListTagsForResourceCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { expect } from "chai";
 import { createLogsService } from "../../local/logs.ts";
@@ -172,6 +173,27 @@ describe("Logs and API Gateway state from before regions", () => {
     } finally {
       await test.stop();
       rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("CloudWatch Logs tags named like Object's own properties", () => {
+  it("keeps a tag called __proto__ as a tag", async () => {
+    const test = await startTestCloud();
+    try {
+      const tags = JSON.parse('{"__proto__": "x", "constructor": "y", "team": "z"}') as Record<
+        string,
+        string
+      >;
+      await test.clients.logs.send(new CreateLogGroupCommand({ logGroupName: "/proto/tags", tags }));
+      const listed = await test.clients.logs.send(
+        new ListTagsForResourceCommand({
+          resourceArn: "arn:aws:logs:us-east-1:000000000000:log-group:/proto/tags",
+        }),
+      );
+      expect(listed.tags).to.deep.equal(tags);
+    } finally {
+      await test.stop();
     }
   });
 });
