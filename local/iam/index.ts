@@ -6,6 +6,7 @@ import { Authorizer } from "./authorizer.ts";
 import { authorizedOperations } from "./operation-table.ts";
 import { policyOperations } from "./policies.ts";
 import { PolicyReport, registerReport } from "./report.ts";
+import { rolePolicyOperations } from "./role-policies.ts";
 import { roleOperations } from "./roles.ts";
 import { SessionStore } from "./sessions.ts";
 import { IamStore } from "./store.ts";
@@ -53,7 +54,11 @@ export async function createIamService(ctx: CloudContext): Promise<Service> {
   };
 
   const iam = { ctx, store, report };
-  const operations = authorizedOperations(ctx, { ...roleOperations(iam), ...policyOperations(iam) });
+  const operations = authorizedOperations(ctx, {
+    ...roleOperations(iam),
+    ...rolePolicyOperations(iam),
+    ...policyOperations(iam),
+  });
   return {
     name: "iam",
     handle: (req, res) => serveQuery(req, res, NAMESPACE, operations),

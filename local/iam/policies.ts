@@ -1,33 +1,15 @@
-// IAM policy operations: a role's inline policies, attaching managed policies (AWS's catalogue or the
-// account's own), and customer managed policies with their versions.
+// IAM operations on managed policies: the account's own (created, versioned, deleted as IAM orders it) and
+// AWS's catalogue (read-only), as GetPolicy, GetPolicyVersion and ListPolicies show them.
 import { QueryError, type QueryParams, type XmlValue } from "../protocol/query.ts";
-import { awsManagedPolicies, awsManagedPolicy, type ManagedPolicy } from "./managed.ts";
+import { awsManagedPolicies, awsManagedPolicy } from "./managed.ts";
 import type { QueryOperationSpec } from "./operation-table.ts";
 import { policySize } from "./policy/validate.ts";
-import {
-  checkDocument,
-  checkName,
-  findRole,
-  type IamContext,
-  page,
-  readTags,
-  roleResource,
-} from "./roles.ts";
-import { isoSeconds, newUniqueId, type StoredPolicy } from "./store.ts";
+import { checkDocument, checkName, type IamContext, POLICY_NAME, page, readTags } from "./roles.ts";
+import { isoSeconds, newUniqueId, type PolicyView, type StoredPolicy } from "./store.ts";
 
-const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
-const POLICY_ARN = /^arn:aws:iam::(aws|\d{12}):policy\/(?:[\x21-\x7E]*\/)?([\w+=,.@-]+)$/;
 const PATH = /^\/([\x21-\x7E]*\/)?$/;
-const INLINE_QUOTA = 10_240;
 const MANAGED_QUOTA = 6_144;
-const ATTACHED_QUOTA = 10;
 const VERSIONS_QUOTA = 5;
-
-/** What GetPolicy shows of an AWS managed policy or one of the account's. */
-type PolicyView = Omit<ManagedPolicy, "Document"> & {
-  Description?: string;
-  Tags?: Array<{ Key: string; Value: string }>;
-};
 
 function checkManagedSize(document: string): string {
   if (policySize(document) > MANAGED_QUOTA) {
@@ -39,19 +21,10 @@ function checkManagedSize(document: string): string {
 export function policyOperations(iam: IamContext): Record<string, QueryOperationSpec> {
   const { ctx, store } = iam;
   const save = () => store.save();
-  const onRole = (action: string) => (params: QueryParams) => ({
-    action,
-    resources: [roleResource(iam, params)],
-    ...(params.get("PolicyArn") ? { context: { "iam:PolicyARN": params.get("PolicyArn")! } } : {}),
-  });
   const onPolicy = (action: string) => (params: QueryParams) => ({
     action,
     resources: [params.get("PolicyArn") ?? "*"],
   });
-
-  /** An AWS managed policy from the catalogue or one of the account's, as GetPolicy shows it. */
-  const findPolicy = (arn: string): PolicyView | undefined =>
-    awsManagedPolicy(arn) ?? store.policies.get(arn);
   const customPolicy = (params: QueryParams): StoredPolicy => {
     const arn = params.required("PolicyArn");
     const policy = store.policies.get(arn);
@@ -83,101 +56,6 @@ export function policyOperations(iam: IamContext): Record<string, QueryOperation
   });
 
   return {
-    PutRolePolicy: {
-      iam: onRole("iam:PutRolePolicy"),
-      run(params) {
-        const role = findRole(store, params);
-        const name = checkName(params.required("PolicyName"), POLICY_NAME, "policyName");
-        const document = checkDocument(params.required("PolicyDocument"), "inline");
-        // The quota is on all of a role's inline policies together.
-        let total = policySize(document);
-        for (const [other, text] of role.inlinePolicies) if (other !== name) total += policySize(text);
-        if (total > INLINE_QUOTA) {
-          throw new QueryError(
-            409,
-            "LimitExceeded",
-            `Maximum policy size of ${INLINE_QUOTA} bytes exceeded for role ${role.RoleName}`,
-          );
-        }
-        role.inlinePolicies.set(name, document);
-        save();
-        return undefined;
-      },
-    },
-
-    GetRolePolicy: {
-      iam: onRole("iam:GetRolePolicy"),
-      run(params) {
-        const role = findRole(store, params);
-        const name = params.required("PolicyName");
-        const document = role.inlinePolicies.get(name);
-        if (document === undefined) {
-          throw new QueryError(404, "NoSuchEntity", `The role policy with name ${name} cannot be found.`);
-        }
-        return { RoleName: role.RoleName, PolicyName: name, PolicyDocument: encodeURIComponent(document) };
-      },
-    },
-
-    DeleteRolePolicy: {
-      iam: onRole("iam:DeleteRolePolicy"),
-      run(params) {
-        const role = findRole(store, params);
-        const name = params.required("PolicyName");
-        if (!role.inlinePolicies.delete(name)) {
-          throw new QueryError(404, "NoSuchEntity", `The role policy with name ${name} cannot be found.`);
-        }
-        save();
-        return undefined;
-      },
-    },
-
-    ListRolePolicies: {
-      iam: onRole("iam:ListRolePolicies"),
-      run: (params) => page([...findRole(store, params).inlinePolicies.keys()].sort(), params, "PolicyNames"),
-    },
-
-    AttachRolePolicy: {
-      iam: onRole("iam:AttachRolePolicy"),
-      run(params) {
-        const role = findRole(store, params);
-        const arn = params.required("PolicyArn");
-        const match = arn.match(POLICY_ARN);
-        if (!match) throw new QueryError(400, "InvalidInput", `ARN ${arn} is not valid.`);
-        if (!findPolicy(arn)) {
-          throw new QueryError(404, "NoSuchEntity", `Policy ${arn} does not exist or is not attachable.`);
-        }
-        if (role.attachedPolicies.some((policy) => policy.PolicyArn === arn)) return undefined;
-        if (role.attachedPolicies.length >= ATTACHED_QUOTA) {
-          throw new QueryError(
-            409,
-            "LimitExceeded",
-            `Cannot exceed quota for PoliciesPerRole: ${ATTACHED_QUOTA}`,
-          );
-        }
-        role.attachedPolicies.push({ PolicyName: match[2]!, PolicyArn: arn });
-        save();
-        return undefined;
-      },
-    },
-
-    DetachRolePolicy: {
-      iam: onRole("iam:DetachRolePolicy"),
-      run(params) {
-        const role = findRole(store, params);
-        const arn = params.required("PolicyArn");
-        const index = role.attachedPolicies.findIndex((policy) => policy.PolicyArn === arn);
-        if (index < 0) throw new QueryError(404, "NoSuchEntity", `Policy ${arn} was not found.`);
-        role.attachedPolicies.splice(index, 1);
-        save();
-        return undefined;
-      },
-    },
-
-    ListAttachedRolePolicies: {
-      iam: onRole("iam:ListAttachedRolePolicies"),
-      run: (params) => page(findRole(store, params).attachedPolicies, params, "AttachedPolicies"),
-    },
-
     CreatePolicy: {
       iam: (params) => ({
         action: "iam:CreatePolicy",
@@ -224,7 +102,7 @@ export function policyOperations(iam: IamContext): Record<string, QueryOperation
       iam: onPolicy("iam:GetPolicy"),
       run(params) {
         const arn = params.required("PolicyArn");
-        const policy = findPolicy(arn);
+        const policy = store.policyView(arn);
         if (!policy) throw new QueryError(404, "NoSuchEntity", `Policy ${arn} was not found.`);
         return { Policy: renderPolicy(policy) };
       },
@@ -375,7 +253,7 @@ export function policyOperations(iam: IamContext): Record<string, QueryOperation
       iam: onPolicy("iam:ListEntitiesForPolicy"),
       run(params) {
         const arn = params.required("PolicyArn");
-        if (!findPolicy(arn)) throw new QueryError(404, "NoSuchEntity", `Policy ${arn} was not found.`);
+        if (!store.policyView(arn)) throw new QueryError(404, "NoSuchEntity", `Policy ${arn} was not found.`);
         const roles = [...store.roles.values()]
           .filter((role) => role.attachedPolicies.some((attached) => attached.PolicyArn === arn))
           .map((role) => ({ RoleName: role.RoleName, RoleId: role.RoleId }));

@@ -7,6 +7,7 @@ import type { PolicyReport } from "./report.ts";
 import { type IamStore, isoSeconds, newUniqueId, type StoredRole } from "./store.ts";
 
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+export const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 const PATH = /^\/([\x21-\x7E]*\/)?$/;
 const TRUST_POLICY_QUOTA = 2048;
 

@@ -5,6 +5,7 @@ import { randomInt } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { JsonFile } from "../state.ts";
+import { awsManagedPolicy, type ManagedPolicy } from "./managed.ts";
 
 export interface StoredRole {
   RoleName: string;
@@ -42,6 +43,12 @@ export interface StoredPolicy {
   nextVersion: number;
   Tags: Array<{ Key: string; Value: string }>;
 }
+
+/** What GetPolicy shows of an AWS managed policy or one of the account's. */
+export type PolicyView = Omit<ManagedPolicy, "Document"> & {
+  Description?: string;
+  Tags?: Array<{ Key: string; Value: string }>;
+};
 
 type SavedRole = Omit<StoredRole, "inlinePolicies"> & { inlinePolicies: Array<[string, string]> };
 
@@ -112,6 +119,11 @@ export class IamStore {
   roleByArn(arn: string): StoredRole | undefined {
     for (const role of this.roles.values()) if (role.Arn === arn) return role;
     return undefined;
+  }
+
+  /** An AWS managed policy of the catalogue, or one of the account's own. */
+  policyView(arn: string): PolicyView | undefined {
+    return awsManagedPolicy(arn) ?? this.policies.get(arn);
   }
 
   /** How many roles have a policy attached (AWS's AttachmentCount). */
