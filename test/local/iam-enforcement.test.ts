@@ -1,7 +1,13 @@
 // Issue 9: calls made with a role session's credentials are checked against the role's policies, in every
 // service's own AccessDenied shape and AWS's words, while the account root (static keys) stays allowed;
 // the policy report records each use. Sessions come from STS AssumeRole, as function code's would.
-import { CreateRestApiCommand, GetRestApisCommand } from "@aws-sdk/client-api-gateway";
+import {
+  CreateDeploymentCommand,
+  CreateRestApiCommand,
+  GetRestApisCommand,
+  PutIntegrationCommand,
+  PutMethodCommand,
+} from "@aws-sdk/client-api-gateway";
 import {
   CreateLogGroupCommand,
   CreateLogStreamCommand,
@@ -207,6 +213,49 @@ describe("IAM enforcement for role sessions", () => {
       "is not authorized to perform: iam:CreateRole on resource: arn:aws:iam::000000000000:role/escalate",
     );
     await test.clients.apigateway.send(new CreateRestApiCommand({ name: "root-may" }));
+  });
+
+  it("checks execute-api:Invoke on a method that uses AWS_IAM authorization", async () => {
+    const { apigateway } = test.clients;
+    const { id, rootResourceId } = await apigateway.send(new CreateRestApiCommand({ name: "iam-api" }));
+    await apigateway.send(
+      new PutMethodCommand({
+        restApiId: id,
+        resourceId: rootResourceId,
+        httpMethod: "GET",
+        authorizationType: "AWS_IAM",
+      }),
+    );
+    await apigateway.send(
+      new PutIntegrationCommand({
+        restApiId: id,
+        resourceId: rootResourceId,
+        httpMethod: "GET",
+        type: "MOCK",
+      }),
+    );
+    await apigateway.send(new CreateDeploymentCommand({ restApiId: id, stageName: "prod" }));
+    const url = `${test.cloud.endpoint}/_aws/execute-api/${id}/prod/`;
+    const unsigned = await fetch(url);
+    expect(unsigned.status).to.equal(403);
+    expect(unsigned.headers.get("x-amzn-errortype")).to.equal("MissingAuthenticationTokenException");
+    // The local cloud reads who signed from the credential scope; it does not verify signatures.
+    const credentials = await tracker.sts.config.credentials();
+    const signedAs = (key: string, token?: string) =>
+      fetch(url, {
+        headers: {
+          authorization: `AWS4-HMAC-SHA256 Credential=${key}/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=0`,
+          ...(token ? { "x-amz-security-token": token } : {}),
+        },
+      });
+    const denied = await signedAs(credentials.accessKeyId, credentials.sessionToken);
+    expect(denied.status).to.equal(403);
+    expect(denied.headers.get("x-amzn-errortype")).to.equal("AccessDeniedException");
+    expect(((await denied.json()) as { Message: string }).Message).to.equal(
+      `User: arn:aws:sts::${ACCOUNT}:assumed-role/tracker-without-putitem/tracker is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:${ACCOUNT}:${id}/prod/GET/ because no identity-based policy allows the execute-api:Invoke action`,
+    );
+    // The root passes IAM; the MOCK integration is not served locally (only Lambda proxies are).
+    expect((await signedAs("test")).status).to.equal(500);
   });
 
   it("names the session in GetCallerIdentity, which needs no permission", async () => {
