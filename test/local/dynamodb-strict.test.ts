@@ -91,6 +91,18 @@ describe("local DynamoDB is strict like AWS", () => {
     }
   });
 
+  it("has every new table ACTIVE for the very next request, and every deleted one gone", async () => {
+    const { dynamodb } = test.clients;
+    for (let round = 0; round < 20; round += 1) {
+      const name = `at-once-${round}`;
+      await dynamodb.send(simpleTable(name));
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+      expect(Table?.TableStatus, name).to.equal("ACTIVE");
+      await dynamodb.send(new DeleteTableCommand({ TableName: name }));
+      await expectError(dynamodb.send(new DescribeTableCommand({ TableName: name })), "ResourceNotFoundException", 400);
+    }
+  });
+
   it("answers CreateTable on an existing table with ResourceInUseException naming the table", async () => {
     await test.clients.dynamodb.send(simpleTable("taken"));
     const error = await expectError(
