@@ -99,7 +99,11 @@ describe("local DynamoDB is strict like AWS", () => {
       const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
       expect(Table?.TableStatus, name).to.equal("ACTIVE");
       await dynamodb.send(new DeleteTableCommand({ TableName: name }));
-      await expectError(dynamodb.send(new DescribeTableCommand({ TableName: name })), "ResourceNotFoundException", 400);
+      await expectError(
+        dynamodb.send(new DescribeTableCommand({ TableName: name })),
+        "ResourceNotFoundException",
+        400,
+      );
     }
   });
 

@@ -178,6 +178,39 @@ describe("IAM enforcement for role sessions", () => {
     );
   });
 
+  it("supplies dynamodb:LeadingKeys, so a policy can hold a role to its own partition", async () => {
+    const root = test.clients;
+    const roleArn = await roleWithPolicy(root, "one-bucket-writer", [
+      {
+        Effect: "Allow",
+        Action: ["dynamodb:PutItem", "dynamodb:Query"],
+        Resource: TABLE_ARN,
+        Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["own-bucket"] } },
+      },
+    ]);
+    const writer = clientsFor(test.cloud.endpoint, "us-east-1", await assume(root, roleArn, "writer"));
+    try {
+      await writer.dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: item("own-bucket") }));
+      await expectError(
+        writer.dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: item("someone-else") })),
+        "AccessDeniedException",
+        400,
+      );
+      const own = (bucket: string) =>
+        writer.dynamodb.send(
+          new QueryCommand({
+            TableName: TABLE,
+            KeyConditionExpression: "bucket_name = :b",
+            ExpressionAttributeValues: { ":b": { S: bucket } },
+          }),
+        );
+      expect((await own("own-bucket")).Count).to.equal(1);
+      await expectError(own("someone-else"), "AccessDeniedException", 400);
+    } finally {
+      for (const client of Object.values(writer)) client.destroy();
+    }
+  });
+
   it("words an explicit Deny as one", async () => {
     const error = await expectError(
       reader.dynamodb.send(
