@@ -15,6 +15,7 @@ import {
   DescribeLogGroupsCommand,
   GetLogEventsCommand,
   ListTagsForResourceCommand,
+  TagResourceCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { expect } from "chai";
 import { createLogsService } from "../../local/logs.ts";
@@ -181,16 +182,11 @@ describe("CloudWatch Logs tags named like Object's own properties", () => {
   it("keeps a tag called __proto__ as a tag", async () => {
     const test = await startTestCloud();
     try {
-      const tags = JSON.parse('{"__proto__": "x", "constructor": "y", "team": "z"}') as Record<
-        string,
-        string
-      >;
-      await test.clients.logs.send(new CreateLogGroupCommand({ logGroupName: "/proto/tags", tags }));
-      const listed = await test.clients.logs.send(
-        new ListTagsForResourceCommand({
-          resourceArn: "arn:aws:logs:us-east-1:000000000000:log-group:/proto/tags",
-        }),
-      );
+      const tags: Record<string, string> = JSON.parse('{"__proto__": "x", "constructor": "y", "team": "z"}');
+      const resourceArn = "arn:aws:logs:us-east-1:000000000000:log-group:/proto/tags";
+      await test.clients.logs.send(new CreateLogGroupCommand({ logGroupName: "/proto/tags" }));
+      await test.clients.logs.send(new TagResourceCommand({ resourceArn, tags }));
+      const listed = await test.clients.logs.send(new ListTagsForResourceCommand({ resourceArn }));
       expect(listed.tags).to.deep.equal(tags);
     } finally {
       await test.stop();
