@@ -15,13 +15,15 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateTableCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { InvokeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import { expect } from "chai";
 import { historyTableDefinition } from "../../handlers/common/history.ts";
 import type { PolicyReportDocument } from "../../local/iam/report.ts";
 import { clientsFor, startTestCloud, type TestClients, type TestCloud } from "./cloud.ts";
-import { expectError } from "./fixtures/lambda.ts";
+import { createFunction, createLambdaRole, decode, expectError } from "./fixtures/lambda.ts";
+import { craftZip } from "./fixtures/zip.ts";
 
 const ACCOUNT = "000000000000";
 const TABLE = "S3-object-size-history";
@@ -404,6 +406,69 @@ describe("STS role sessions", () => {
     } finally {
       for (const client of Object.values(session)) client.destroy();
       await second.stop();
+    }
+  });
+});
+
+/** A function as a student writes it: unbundled, the runtime's SDK v3, one PutItem into the table. */
+const WRITER_FUNCTION = `
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+const client = new DynamoDBClient({});
+export const handler = async (event) => {
+  try {
+    await client.send(new PutItemCommand({
+      TableName: event.table,
+      Item: { bucket_name: { S: "from-function" }, timestamp: { N: String(Date.now()) }, total_size: { N: "1" } },
+    }));
+    return { written: true };
+  } catch (error) {
+    return { name: error.name, message: error.message };
+  }
+};`;
+
+describe("IAM enforcement for a function's calls", function () {
+  this.timeout(60_000);
+
+  it("denies a function's PutItem when its execution role lacks it, and allows it once granted", async () => {
+    const test = await startTestCloud();
+    try {
+      const root = test.clients;
+      await root.dynamodb.send(new CreateTableCommand(historyTableDefinition(TABLE)));
+      const role = await createLambdaRole(root.iam, "writer-role");
+      const zip = craftZip([{ name: "index.mjs", content: WRITER_FUNCTION }]);
+      await createFunction(root.lambda, { name: "writer", role, zip }, { Timeout: 30 });
+      await waitUntilFunctionActiveV2({ client: root.lambda, maxWaitTime: 30 }, { FunctionName: "writer" });
+      const invoke = async () => {
+        const { Payload } = await root.lambda.send(
+          new InvokeCommand({
+            FunctionName: "writer",
+            Payload: Buffer.from(JSON.stringify({ table: TABLE })),
+          }),
+        );
+        return decode(Payload);
+      };
+
+      expect(await invoke()).to.deep.equal({
+        name: "AccessDeniedException",
+        message: `User: arn:aws:sts::${ACCOUNT}:assumed-role/writer-role/writer is not authorized to perform: dynamodb:PutItem on resource: ${TABLE_ARN} because no identity-based policy allows the dynamodb:PutItem action`,
+      });
+
+      const grant = { Effect: "Allow", Action: "dynamodb:PutItem", Resource: TABLE_ARN };
+      await root.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: "writer-role",
+          PolicyName: "write-history",
+          PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [grant] }),
+        }),
+      );
+      expect(await invoke()).to.deep.equal({ written: true });
+
+      const put = (await report(test, "writer-role")).roles[0]!.entries.find(
+        (entry) => entry.action === "dynamodb:PutItem",
+      );
+      expect(put).to.include({ resource: TABLE_ARN, allowed: 1, denied: 1 });
+    } finally {
+      await test.stop();
     }
   });
 });
