@@ -49,6 +49,10 @@ export interface RealismSettings {
   iam: IamMode;
   /** How long a global secondary index added by UpdateTable stays CREATING (backfilling) before ACTIVE. */
   indexBackfillMs: number;
+  /** How long a minute lasts for CloudWatch alarms: they are evaluated that often, over periods scaled alike (AWS: 60 000). */
+  alarmMinuteMs: number;
+  /** How long a minute of an EventBridge rate() schedule lasts (AWS: 60 000); cron schedules keep wall-clock time. */
+  scheduleMinuteMs: number;
 }
 
 export type IamMode = "enforce" | "warn" | "off";
@@ -61,6 +65,8 @@ export const DEFAULT_REALISM: RealismSettings = {
   asyncRetryDelayMs: 1000,
   iam: "enforce",
   indexBackfillMs: 1000,
+  alarmMinuteMs: 60_000,
+  scheduleMinuteMs: 60_000,
 };
 
 export interface InvokeCaller {
@@ -152,10 +158,16 @@ export interface SessionCredentials {
 
 /** SQS's side for other services (Lambda destinations, S3 and SNS deliveries). Throws when the queue is missing. */
 export interface SqsInternal {
+  /**
+   * With a `caller` (a service principal delivering on the owner's behalf: S3, SNS, EventBridge), the
+   * queue's policy must allow it `sqs:SendMessage`, as AWS requires; without one (a Lambda destination,
+   * sent with the function's role, which Lambda checks) the send is not checked again.
+   */
   sendMessage(
     queueArn: string,
     body: string,
     attributes?: Record<string, { DataType: string; StringValue: string }>,
+    caller?: InvokeCaller,
   ): Promise<{ messageId: string }>;
 }
 
@@ -167,6 +179,8 @@ export interface SnsInternal {
     options?: {
       subject?: string;
       attributes?: Record<string, { DataType: string; StringValue: string }>;
+      /** A service principal publishing on the owner's behalf (S3, CloudWatch, EventBridge): the topic's policy must allow it `sns:Publish`. */
+      caller?: InvokeCaller;
     },
   ): Promise<{ messageId: string }>;
 }
