@@ -21,6 +21,8 @@ import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import { expect } from "chai";
 import { historyTableDefinition } from "../../handlers/common/history.ts";
 import type { PolicyReportDocument } from "../../local/iam/report.ts";
+import { realismFromEnv } from "../../local/index.ts";
+import type { IamMode } from "../../local/types.ts";
 import { clientsFor, startTestCloud, type TestClients, type TestCloud } from "./cloud.ts";
 import { createFunction, createLambdaRole, decode, expectError } from "./fixtures/lambda.ts";
 import { craftZip } from "./fixtures/zip.ts";
@@ -333,10 +335,21 @@ describe("IAM enforcement for role sessions", () => {
     expect(entries.some((entry) => entry.action === "sts:GetCallerIdentity")).to.equal(false);
   });
 
+  it("reads S3SIZE_LOCAL_IAM at start and refuses a value that is not a mode", () => {
+    expect(realismFromEnv({ S3SIZE_LOCAL_IAM: "warn" }).iam).to.equal("warn");
+    expect(realismFromEnv({ S3SIZE_LOCAL_IAM: " OFF " }).iam).to.equal("off");
+    expect(realismFromEnv({}).iam).to.equal(undefined);
+    expect(() => realismFromEnv({ S3SIZE_LOCAL_IAM: "enforced" })).to.throw(
+      'S3SIZE_LOCAL_IAM must be one of enforce, warn, off, not "enforced"',
+    );
+  });
+
   it("only logs what it would deny under S3SIZE_LOCAL_IAM=warn, and checks nothing when off", async () => {
-    const setMode = (iam: string) =>
-      fetch(`${test.cloud.endpoint}/_s3size/realism`, { method: "POST", body: JSON.stringify({ iam }) });
-    await setMode("warn");
+    // The cloud's realism settings are live: what S3SIZE_LOCAL_IAM sets at start, a test sets here.
+    const setMode = (iam: IamMode) => {
+      test.cloud.realism.iam = iam;
+    };
+    setMode("warn");
     const written = process.stderr.write;
     const lines: string[] = [];
     process.stderr.write = ((chunk: string) => {
@@ -351,9 +364,9 @@ describe("IAM enforcement for role sessions", () => {
     expect(lines.join("")).to.contain(
       "IAM would deny (S3SIZE_LOCAL_IAM=warn): User: arn:aws:sts::000000000000:assumed-role/tracker-without-putitem/tracker is not authorized to perform: dynamodb:PutItem",
     );
-    await setMode("off");
+    setMode("off");
     await tracker.dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: item("unchecked") }));
-    await setMode("enforce");
+    setMode("enforce");
     await expectError(
       tracker.dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: item("again") })),
       "AccessDeniedException",
