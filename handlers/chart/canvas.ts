@@ -10,6 +10,6 @@ process.env.DISABLE_SYSTEM_FONTS_LOAD ??= "1";
 // A require call rather than an import: esbuild hoists an external package's import to the top of
 // the bundle, which would open the 34 MB native library when the plotting function starts (even
 // for a request it rejects) and before the line above runs.
-export const { createCanvas, GlobalFonts }: typeof NapiCanvas = createRequire(import.meta.url)(
+export const { createCanvas, GlobalFonts, Path2D }: typeof NapiCanvas = createRequire(import.meta.url)(
   "@napi-rs/canvas",
 );
