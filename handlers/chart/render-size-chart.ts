@@ -1,6 +1,6 @@
 // Draws the bucket-size chart with @napi-rs/canvas, painting the geometry that chartLayout computes
 // in the font the function ships (see font.ts), and encodes it with png-encoder.ts.
-import type { SKRSContext2D } from "@napi-rs/canvas";
+import type { Canvas, SKRSContext2D } from "@napi-rs/canvas";
 import { createCanvas, Path2D } from "./canvas.ts";
 import { registerChartFont } from "./font.ts";
 import {
@@ -33,10 +33,27 @@ export function drawSizeChart(input: SizeChartInput, options: LayoutOptions = {}
   return drawChart(chartLayout(input, options));
 }
 
+let surface: { canvas: Canvas; ctx: SKRSContext2D } | undefined;
+
+/**
+ * The canvas of the previous chart, cleared and back to the default state (reset()), when the size
+ * matches: a fresh 1000×560 surface costs its allocation and page faults again, about a fifth of
+ * drawing a small chart. Drawing is synchronous, so two charts never share it at once, and
+ * canvas.data() returns a copy, so no earlier chart's pixels change.
+ */
+function canvasFor(width: number, height: number) {
+  if (surface && surface.canvas.width === width && surface.canvas.height === height) {
+    surface.ctx.reset();
+    return surface;
+  }
+  const canvas = createCanvas(width, height);
+  surface = { canvas, ctx: canvas.getContext("2d") };
+  return surface;
+}
+
 function drawChart(layout: ChartLayout): RawImage {
   const family = registerChartFont();
-  const canvas = createCanvas(layout.width, layout.height);
-  const ctx = canvas.getContext("2d");
+  const { canvas, ctx } = canvasFor(layout.width, layout.height);
   const font = (px: number, bold = false) => `${bold ? "bold " : ""}${px}px ${family}`;
 
   ctx.fillStyle = CHART_COLORS.background;

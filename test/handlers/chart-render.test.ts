@@ -166,6 +166,20 @@ describe("renderSizeChart", () => {
     expect(differing).to.be.greaterThan(500);
   });
 
+  it("draws the same bytes for the same chart whatever it drew before, at any size", () => {
+    const wide = { ...demoChartInput, width: 1200, height: 500 };
+    const busy: SizeChartInput = {
+      ...demoChartInput,
+      series: [{ bucket: "busy", points: [{ timestamp: demoChartInput.window.end, totalSize: 9 }] }],
+      max: undefined,
+    };
+    for (const before of [busy, wide, demoChartInput]) {
+      renderSizeChart(before);
+      expect(renderSizeChart(demoChartInput).equals(png), "after another chart").to.equal(true);
+    }
+    expect(decode(renderSizeChart(wide)).width).to.equal(1200);
+  });
+
   it("renders an empty window with the no-data message in the middle and no line", () => {
     const input = { ...demoChartInput, series: [{ bucket: "empty", points: [] }], max: undefined };
     const empty = decode(renderSizeChart(input));
