@@ -19,25 +19,24 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 function renderTable(render: RenderFigures): string {
   const found = "version" in render.matplotlib;
   const side = (s?: { ms: Summary; pngBytes: number }) => (s ? [formatSummary(s.ms), kb(s.pngBytes)] : []);
+  const times = (r: number | undefined) => (r === undefined ? "" : `${r.toFixed(1)}×`);
   const row = (what: string, r: RenderRow) => [
     what,
     ...side(r),
-    ...(found ? [...side(r.matplotlib), r.ratio === undefined ? "" : `${r.ratio.toFixed(1)}×`] : []),
+    ...(found ? [...side(r.matplotlib), times(r.ratio), times(r.cpu?.ratio)] : []),
   ];
   const header = ["chart", "ours, ms per chart", "PNG"];
-  if (found)
-    header.push(
-      `matplotlib ${"version" in render.matplotlib ? render.matplotlib.version : ""}`,
-      "PNG",
-      "ours faster",
-    );
+  if (found) {
+    const version = "version" in render.matplotlib ? render.matplotlib.version : "";
+    header.push(`matplotlib ${version}`, "PNG", "ours faster", "by CPU time");
+  }
   const rows = [
     ...render.warm.map((w) => row(`warm, ${n(w.points)} points${w.markers ? "" : " (no markers)"}`, w)),
     [
       `warm, cache hit (${render.cacheHit.points} points)`,
       formatSummary(render.cacheHit.us, "µs"),
       "",
-      ...(found ? ["", "", ""] : []),
+      ...(found ? ["", "", "", ""] : []),
     ],
     row(`cold process, ${render.cold.points} points`, render.cold),
   ];

@@ -44,13 +44,13 @@ export class WarmMatplotlib {
     this.lines.on("line", (line) => this.waiting.shift()?.(line));
   }
 
-  render(chart: object): Promise<{ ms: number; bytes: number }> {
+  render(chart: object): Promise<{ ms: number; cpuMs: number; bytes: number }> {
     return new Promise((resolve, reject) => {
       const onExit = () => reject(new Error(`matplotlib exited: ${this.stderr.slice(-2000)}`));
       this.child.once("exit", onExit);
       this.waiting.push((line) => {
         this.child.off("exit", onExit);
-        resolve(JSON.parse(line) as { ms: number; bytes: number });
+        resolve(JSON.parse(line) as { ms: number; cpuMs: number; bytes: number });
       });
       this.child.stdin.write(`${JSON.stringify(chart)}\n`);
     });

@@ -28,6 +28,11 @@ export interface RenderRow extends Side {
   matplotlib?: Side;
   /** Median over the interleaved pairs of matplotlib's time / ours: how many times faster we are. */
   ratio?: number;
+  /**
+   * Warm rows: the same in CPU time (each process's own), which neighbours on a shared machine
+   * disturb far less than wall-clock time: what a quiet machine's wall-clock ratio comes close to.
+   */
+  cpu?: { ours: Summary; matplotlib: Summary; ratio: number };
 }
 
 export interface RenderFigures {
@@ -85,6 +90,8 @@ async function warmRow(
 ): Promise<RenderRow> {
   const ours: number[] = [];
   const theirs: number[] = [];
+  const oursCpu: number[] = [];
+  const theirsCpu: number[] = [];
   let pngBytes = 0;
   let theirBytes = 0;
   let markers = false;
@@ -95,8 +102,11 @@ async function warmRow(
     markers = chart.markers.some(Boolean);
     const measureOurs = async () => {
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       const { png, drawn } = await cache.png(input);
       ours.push(performance.now() - start);
+      const cpu = process.cpuUsage(cpuStart);
+      oursCpu.push((cpu.user + cpu.system) / 1000);
       check(drawn, `the ${points}-point chart of run ${run} came from the cache`);
       check(Buffer.from(png.subarray(0, 8)).equals(PNG_SIGNATURE), `the ${points}-point chart is not a PNG`);
       pngBytes = png.byteLength;
@@ -105,11 +115,19 @@ async function warmRow(
       if (!matplotlib) return;
       const answer = await matplotlib.render(chart);
       theirs.push(answer.ms);
+      theirsCpu.push(answer.cpuMs);
       theirBytes = answer.bytes;
     };
     await inTurn(run, measureOurs, measureTheirs);
   }
-  return withRatio({ points, markers, ms: summarize(ours), pngBytes }, theirs, theirBytes, ours);
+  const row = withRatio({ points, markers, ms: summarize(ours), pngBytes }, theirs, theirBytes, ours);
+  if (theirsCpu.length === 0) return row;
+  const cpu = {
+    ours: summarize(oursCpu),
+    matplotlib: summarize(theirsCpu),
+    ratio: medianRatio(theirsCpu, oursCpu),
+  };
+  return { ...row, cpu };
 }
 
 async function cacheHitFigure(cache: ChartCache, runs: number): Promise<RenderFigures["cacheHit"]> {
@@ -177,12 +195,16 @@ function withMarkerFlags(input: SizeChartInput): SizeChartInput & { markers: boo
 
 function withRatio(row: RenderRow, theirs: number[], theirBytes: number, ours: number[]): RenderRow {
   if (theirs.length === 0) return row;
-  const ratios = theirs.map((t, i) => t / ours[i]!);
   return {
     ...row,
     matplotlib: { ms: summarize(theirs), pngBytes: theirBytes },
-    ratio: round(summarize(ratios).median),
+    ratio: medianRatio(theirs, ours),
   };
+}
+
+/** The median of matplotlib's / ours over the runs, each run's pair measured back to back. */
+function medianRatio(theirs: number[], ours: number[]): number {
+  return round(summarize(theirs.map((t, i) => t / ours[i]!)).median);
 }
 
 /** Bundles the renderer as the packager bundles the plotting function (esbuild, canvas external). */
