@@ -96,6 +96,26 @@ describe("chart PNG encoder", () => {
     }
   });
 
+  it("writes a row that repeats the one above as Up, all zeros, and still decodes to the pixels", () => {
+    const width = 6;
+    const rgba = new Uint8Array(randomBytes(width * 4 * 4));
+    for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255;
+    rgba.copyWithin(width * 4, 0, width * 4); // row 1 repeats row 0
+    rgba.copyWithin(width * 4 * 3, width * 4 * 2, width * 4 * 3); // row 3 repeats row 2
+    const png = encodePng({ width, height: 4, rgba });
+    const idat = chunks(png).find((c) => c.type === "IDAT")!.data;
+    const rows = zlib.inflateSync(idat);
+    const stride = width * 3 + 1;
+    expect([0, 1, 2, 3].map((y) => rows[y * stride])).to.deep.equal([0, 2, 0, 2]);
+    expect(rows.subarray(stride + 1, 2 * stride).every((b) => b === 0)).to.equal(true);
+    expect(PNG.sync.read(png).data.equals(Buffer.from(rgba))).to.equal(true);
+
+    rgba[width * 4 * 3 - 1] = 7; // a translucent pixel in row 2, which row 3 no longer repeats
+    expect(PNG.sync.read(encodePng({ width, height: 4, rgba })).data.equals(Buffer.from(rgba))).to.equal(
+      true,
+    );
+  });
+
   it("reads pixels that start at an odd offset in their buffer", () => {
     const backing = Buffer.alloc(1 + 4 * 4 * 2, 255);
     const rgba = backing.subarray(1);
