@@ -45,6 +45,10 @@ export interface RealismSettings {
   throttleEveryN: number;
   /** Delay before each retry of a failed asynchronous invocation (AWS: about 1 and 2 minutes). */
   asyncRetryDelayMs: number;
+  /** How long a minute lasts for CloudWatch alarms: they are evaluated that often, over periods scaled alike (AWS: 60 000). */
+  alarmMinuteMs: number;
+  /** How long a minute of an EventBridge rate() schedule lasts (AWS: 60 000); cron schedules keep wall-clock time. */
+  scheduleMinuteMs: number;
 }
 
 export const DEFAULT_REALISM: RealismSettings = {
@@ -53,6 +57,8 @@ export const DEFAULT_REALISM: RealismSettings = {
   functionUpdateMs: 300,
   throttleEveryN: 0,
   asyncRetryDelayMs: 1000,
+  alarmMinuteMs: 60_000,
+  scheduleMinuteMs: 60_000,
 };
 
 export interface InvokeCaller {
@@ -137,10 +143,16 @@ export interface SessionCredentials {
 
 /** SQS's side for other services (Lambda destinations, S3 and SNS deliveries). Throws when the queue is missing. */
 export interface SqsInternal {
+  /**
+   * With a `caller` (a service principal delivering on the owner's behalf: S3, SNS, EventBridge), the
+   * queue's policy must allow it `sqs:SendMessage`, as AWS requires; without one (a Lambda destination,
+   * sent with the function's role, which Lambda checks) the send is not checked again.
+   */
   sendMessage(
     queueArn: string,
     body: string,
     attributes?: Record<string, { DataType: string; StringValue: string }>,
+    caller?: InvokeCaller,
   ): Promise<{ messageId: string }>;
 }
 
@@ -152,6 +164,8 @@ export interface SnsInternal {
     options?: {
       subject?: string;
       attributes?: Record<string, { DataType: string; StringValue: string }>;
+      /** A service principal publishing on the owner's behalf (S3, CloudWatch, EventBridge): the topic's policy must allow it `sns:Publish`. */
+      caller?: InvokeCaller;
     },
   ): Promise<{ messageId: string }>;
 }
