@@ -59,8 +59,17 @@ function canvasFor(width: number, height: number) {
 function drawChart(layout: ChartLayout): RawImage {
   const family = registerChartFont();
   const { canvas, ctx } = canvasFor(layout.width, layout.height);
-  const font = (px: number, bold = false) => `${bold ? "bold " : ""}${px}px ${family}`;
+  try {
+    return paint(canvas, ctx, layout, family);
+  } catch (error) {
+    // A step that failed half-way may have left its save() unbalanced: the next chart starts afresh.
+    surface = undefined;
+    throw error;
+  }
+}
 
+function paint(canvas: Canvas, ctx: SKRSContext2D, layout: ChartLayout, family: string): RawImage {
+  const font = (px: number, bold = false) => `${bold ? "bold " : ""}${px}px ${family}`;
   ctx.fillStyle = CHART_COLORS.background;
   ctx.fillRect(0, 0, layout.width, layout.height);
   drawAxes(ctx, layout, font);
