@@ -29,8 +29,8 @@ export interface RenderRow extends Side {
   /** Median over the interleaved pairs of matplotlib's time / ours: how many times faster we are. */
   ratio?: number;
   /**
-   * Warm rows: the same in CPU time (each process's own), which neighbours on a shared machine
-   * disturb far less than wall-clock time: what a quiet machine's wall-clock ratio comes close to.
+   * Warm rows: the same in CPU time (each process's own), a second view on a shared machine, where
+   * waiting for a core inflates wall-clock times; the two agree on a quiet machine.
    */
   cpu?: { ours: Summary; matplotlib: Summary; ratio: number };
 }
