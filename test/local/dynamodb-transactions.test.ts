@@ -7,8 +7,10 @@ import {
   TransactionCanceledException,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
+import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { expect } from "chai";
-import { startTestCloud, type TestCloud } from "./cloud.ts";
+import { clientsFor, startTestCloud, type TestCloud } from "./cloud.ts";
 
 const key = (pk: string, sk: string) => ({ pk: { S: pk }, sk: { S: sk } });
 const table = (TableName: string) => ({
@@ -168,6 +170,75 @@ describe("local DynamoDB transactions", () => {
       }),
     ).catch((e: Error) => e);
     expect((other as Error).name).to.equal("IdempotentParameterMismatchException");
+  });
+
+  it("authorizes each item's own action: a role without dynamodb:ConditionCheckItem is refused the check", async () => {
+    const trust = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: "sts:AssumeRole" },
+      ],
+    };
+    const { Role } = await test.clients.iam.send(
+      new CreateRoleCommand({ RoleName: "tx-writer", AssumeRolePolicyDocument: JSON.stringify(trust) }),
+    );
+    const tableArn = (name: string) => `arn:aws:dynamodb:us-east-1:000000000000:table/${name}`;
+    await test.clients.iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "tx-writer",
+        PolicyName: "writes",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: ["dynamodb:PutItem", "dynamodb:GetItem"],
+              Resource: [tableArn("tx-a"), tableArn("tx-b")],
+            },
+          ],
+        }),
+      }),
+    );
+    const { Credentials } = await test.clients.sts.send(
+      new AssumeRoleCommand({ RoleArn: Role!.Arn!, RoleSessionName: "tx-session" }),
+    );
+    const role = clientsFor(test.cloud.endpoint, "us-east-1", {
+      accessKeyId: Credentials!.AccessKeyId!,
+      secretAccessKey: Credentials!.SecretAccessKey!,
+      sessionToken: Credentials!.SessionToken!,
+    });
+    try {
+      await role.dynamodb.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [{ Put: { TableName: "tx-b", Item: key("r", "1") } }],
+        }),
+      );
+      await role.dynamodb.send(
+        new TransactGetItemsCommand({ TransactItems: [{ Get: { TableName: "tx-b", Key: key("r", "1") } }] }),
+      );
+      const denied = await role.dynamodb
+        .send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              { Put: { TableName: "tx-b", Item: key("r", "2") } },
+              {
+                ConditionCheck: {
+                  TableName: "tx-a",
+                  Key: key("r", "1"),
+                  ConditionExpression: "attribute_not_exists(pk)",
+                },
+              },
+            ],
+          }),
+        )
+        .catch((e: Error) => e);
+      expect((denied as Error).name).to.equal("AccessDeniedException");
+      expect((denied as Error).message).to.match(
+        /not authorized to perform: dynamodb:ConditionCheckItem on resource: .*table\/tx-a/,
+      );
+    } finally {
+      for (const client of Object.values(role)) client.destroy();
+    }
   });
 
   it("loses no update when twelve writers race on one counter, each conditioned on what it read", async () => {

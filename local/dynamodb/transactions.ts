@@ -2,14 +2,29 @@
 // validation, all-or-nothing conditions, cancellation reasons and idempotency tokens. They run on
 // dynalite's own single-item operations: a gate lets either one write transaction or any number of
 // other writes and transactional reads in at a time, every condition is evaluated with dynalite's own
-// expression code against the items as they are, and the writes apply only when all hold.
+// expression code against the items as they are, and the writes apply only when all hold. Not
+// crash-atomic: a cloud killed half-way through a transaction's writes keeps those already applied.
 import { createRequire } from "node:module";
+import type { RegionTables } from "./engine.ts";
+import { DynamoError } from "./errors.ts";
 
 /** A call to dynalite by operation name; the answer is its HTTP status and parsed JSON body. */
 export type DynaliteCall = (
   operation: string,
   input: object,
 ) => Promise<{ status: number; body: Record<string, unknown> }>;
+
+/** Calls on one region's tables, answering as the wire would (a refusal as its status and body). */
+export function callOn(tables: RegionTables): DynaliteCall {
+  return async (operation, input) => {
+    try {
+      return { status: 200, body: await tables.run(operation, tables.validate(operation, input)) };
+    } catch (error) {
+      if (!(error instanceof DynamoError)) throw error;
+      return { status: error.status, body: { __type: error.type, message: error.message } };
+    }
+  };
+}
 
 export interface DynamoAnswer {
   status: number;
@@ -39,12 +54,16 @@ const ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#";
 const VALIDATION = "com.amazon.coral.validate#ValidationException";
 const TOKEN_LIFETIME_MS = 10 * 60 * 1000;
 
-export const TRANSACTION_OPERATIONS = ["TransactGetItems", "TransactWriteItems"] as const;
-
 class AnswerError extends Error {
   constructor(readonly answer: DynamoAnswer) {
     super(String(answer.body.message ?? answer.body.Message ?? ""));
   }
+}
+
+/** A transaction's refusal as the service's error, its extra fields (CancellationReasons) kept. */
+export function asDynamoError(answer: DynamoAnswer): DynamoError {
+  const { __type, message, ...extra } = answer.body;
+  return new DynamoError(String(__type), String(message ?? ""), answer.status, extra);
 }
 
 const fail = (status: number, type: string, message: string, extra: Item = {}): never => {
@@ -143,24 +162,16 @@ export function createTransactions() {
   const gate = new Gate();
   const tokens = new Map<string, { at: number; request: string; answer: DynamoAnswer }>();
 
-  // Key schemas by table, so a transaction does not describe its tables every time; any table change
-  // passing through the service clears it.
-  const schemas = new Map<string, string[]>();
   const keyOf = async (call: DynaliteCall, table: string, item: Item): Promise<Item> => {
-    let schema = schemas.get(table);
-    if (!schema) {
-      const described = await call("DescribeTable", { TableName: table });
-      if (described.status !== 200) {
-        fail(400, `${ERROR_PREFIX}ResourceNotFoundException`, "Requested resource not found");
-      }
-      const keySchema = (described.body.Table as { KeySchema: Array<{ AttributeName: string }> }).KeySchema;
-      schema = keySchema.map((k) => k.AttributeName);
-      schemas.set(table, schema);
+    const described = await call("DescribeTable", { TableName: table });
+    if (described.status !== 200) {
+      fail(400, `${ERROR_PREFIX}ResourceNotFoundException`, "Requested resource not found");
     }
     const key: Item = {};
-    for (const name of schema) {
-      if (item[name] === undefined) invalid("The provided key element does not match the schema");
-      key[name] = item[name];
+    for (const { AttributeName } of (described.body.Table as { KeySchema: Array<{ AttributeName: string }> })
+      .KeySchema) {
+      if (item[AttributeName] === undefined) invalid("The provided key element does not match the schema");
+      key[AttributeName] = item[AttributeName];
     }
     return key;
   };
@@ -300,28 +311,50 @@ export function createTransactions() {
   };
 
   return {
-    /** Runs a transaction operation, answering as DynamoDB does (errors included). */
-    async handle(
-      operation: (typeof TRANSACTION_OPERATIONS)[number],
-      input: Item,
-      call: DynaliteCall,
-    ): Promise<DynamoAnswer> {
+    /** Runs a transaction operation: its answer, or DynamoDB's refusal as a DynamoError. */
+    async run(operation: string, input: Item, call: DynaliteCall): Promise<Record<string, unknown>> {
       try {
-        return operation === "TransactWriteItems"
-          ? await transactWrite(call, input)
-          : await transactGet(call, input);
+        const answer =
+          operation === "TransactWriteItems"
+            ? await transactWrite(call, input)
+            : await transactGet(call, input);
+        return answer.body;
       } catch (error) {
-        if (error instanceof AnswerError) return error.answer;
+        if (error instanceof AnswerError) throw asDynamoError(error.answer);
         throw error;
       }
     },
-    /** Forgets what it knew of the tables, when one is created, changed or deleted. */
-    tablesChanged(): void {
-      schemas.clear();
-    },
-    /** Runs a single-item write (or any other operation) beside transactions, never inside one. */
+    /** Runs a single-item write beside transactions, never while one applies its writes. */
     beside<T>(work: () => Promise<T>): Promise<T> {
       return gate.run(false, work);
     },
   };
+}
+
+export type Transactions = ReturnType<typeof createTransactions>;
+
+type Requirement = { action: string; resources: string[] };
+
+/**
+ * What a transaction needs of IAM: each item's own action on its table (PutItem, UpdateItem,
+ * DeleteItem, ConditionCheckItem; GetItem for a read), as DynamoDB authorizes them.
+ */
+export function transactionRequirements(input: Item, tableArn: (name: unknown) => string): Requirement[] {
+  const actions: Record<string, string> = {
+    Put: "dynamodb:PutItem",
+    Update: "dynamodb:UpdateItem",
+    Delete: "dynamodb:DeleteItem",
+    ConditionCheck: "dynamodb:ConditionCheckItem",
+    Get: "dynamodb:GetItem",
+  };
+  const wanted = new Map<string, Requirement>();
+  for (const entry of Array.isArray(input.TransactItems) ? (input.TransactItems as Item[]) : []) {
+    for (const [kind, action] of Object.entries(actions)) {
+      const request = entry?.[kind] as Item | undefined;
+      if (!request) continue;
+      const resource = tableArn(request.TableName);
+      wanted.set(`${action} ${resource}`, { action, resources: [resource] });
+    }
+  }
+  return [...wanted.values()];
 }
