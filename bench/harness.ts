@@ -13,21 +13,20 @@ import {
   teardownStack,
 } from "./groups/provisioning.ts";
 import { benchRender, type RenderFigures } from "./groups/render.ts";
-import {
-  benchStorm,
-  SETTLE_LIMIT_MS,
-  type StormFigure,
-  type StormProgress,
-  type StormTimeout,
-} from "./groups/storm.ts";
+import { benchStorms, type StormFigure, type StormTimeout } from "./groups/storm.ts";
 import { benchTracking, type TrackingFigure } from "./groups/tracking.ts";
+import {
+  benchIncrementalTracking,
+  type IncrementalFigure,
+  type IncrementalOptions,
+} from "./groups/tracking-incremental.ts";
 
 export const GROUPS = ["render", "tracking", "plot-reads", "provisioning", "packages", "storm"] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface BenchConfig {
   render: { points: number[]; warmRuns: number; coldRuns: number };
-  tracking: { sizes: number[]; runs: number[]; putObjectLimit: number };
+  tracking: { sizes: number[]; runs: number[]; putObjectLimit: number; incremental: IncrementalOptions };
   plotReads: { tableSizes: number[]; runs: number };
   provisioning: { cycles: number };
   packages: { targets: PackageTarget[] };
@@ -36,7 +35,12 @@ export interface BenchConfig {
 
 export const FULL_CONFIG: BenchConfig = {
   render: { points: [5, 1000, 10_000], warmRuns: 15, coldRuns: 9 },
-  tracking: { sizes: [1000, 10_000, 100_000], runs: [5, 5, 2], putObjectLimit: 1000 },
+  tracking: {
+    sizes: [1000, 10_000, 100_000],
+    runs: [5, 5, 2],
+    putObjectLimit: 1000,
+    incremental: { sizes: [1000, 100_000, 1_000_000], events: 30 },
+  },
   plotReads: { tableSizes: [1000, 100_000], runs: 7 },
   provisioning: { cycles: 3 },
   packages: { targets: [{ target: "lambda", arch: "arm64" }, { target: "local" }] },
@@ -45,7 +49,12 @@ export const FULL_CONFIG: BenchConfig = {
 
 export const QUICK_CONFIG: BenchConfig = {
   render: { points: [5, 50], warmRuns: 3, coldRuns: 1 },
-  tracking: { sizes: [10, 1100], runs: [2, 2], putObjectLimit: 10 },
+  tracking: {
+    sizes: [10, 1100],
+    runs: [2, 2],
+    putObjectLimit: 10,
+    incremental: { sizes: [20, 1100], events: 6 },
+  },
   plotReads: { tableSizes: [30, 200], runs: 2 },
   provisioning: { cycles: 1 },
   packages: { targets: [{ target: "local" }] },
@@ -60,11 +69,12 @@ export interface BenchResults {
   spread: string;
   totalMs: number;
   render?: RenderFigures;
-  tracking?: TrackingFigure[];
+  tracking?: { listing: TrackingFigure[]; incremental: IncrementalFigure[] };
   plotReads?: PlotReadFigure[];
   provisioning?: ProvisioningFigure[];
   packages?: PackageFigure[];
-  storm?: StormFigure | StormTimeout;
+  /** One per tracking mode. */
+  storm?: Array<StormFigure | StormTimeout>;
 }
 
 export interface RunOptions {
@@ -113,8 +123,12 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
   if (wanted("tracking") || wanted("plot-reads")) {
     const cloud = await startBenchCloud();
     try {
-      if (wanted("tracking"))
-        results.tracking = await step("tracking", () => benchTracking(cloud, config.tracking));
+      if (wanted("tracking")) {
+        results.tracking = await step("tracking", async () => ({
+          listing: await benchTracking(cloud, config.tracking),
+          incremental: await benchIncrementalTracking(cloud, config.tracking.incremental),
+        }));
+      }
       if (wanted("plot-reads"))
         results.plotReads = await step("plot-reads", () => benchPlotReads(cloud, config.plotReads));
     } finally {
@@ -129,7 +143,10 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
         results.provisioning = await step("provisioning", () =>
           benchProvisioning(cloud, config.provisioning),
         );
-      if (wanted("storm")) results.storm = await step("storm", () => stormOnFreshStack(cloud, config.storm));
+      if (wanted("storm")) {
+        const stack = { endpoint: cloud.cloud.endpoint, stateDir: `${cloud.stateDir}/cli-storm` };
+        results.storm = await step("storm", () => benchStorms(cloud, stack, config.storm.objects));
+      }
     } finally {
       await cloud.stop();
     }
@@ -151,35 +168,4 @@ async function benchProvisioning(cloud: BenchCloud, options: BenchConfig["provis
     cycles.teardown.push(await teardownStack(stack));
   }
   return provisioningFigures(cycles);
-}
-
-/** Past this, an overloaded emulator has stopped answering: report what the storm got to, stop the cloud. */
-const STORM_HARD_DEADLINE_MS = SETTLE_LIMIT_MS + 60_000;
-
-async function stormOnFreshStack(
-  cloud: BenchCloud,
-  options: BenchConfig["storm"],
-): Promise<StormFigure | StormTimeout> {
-  const stack = { endpoint: cloud.cloud.endpoint, stateDir: `${cloud.stateDir}/cli-storm` };
-  const { value } = await setupStack(stack);
-  const live: StormProgress = {
-    objects: options.objects,
-    putsAnswered: 0,
-    recordsWritten: 0,
-    objectsWithRecord: 0,
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), STORM_HARD_DEADLINE_MS);
-  });
-  const storm = (async () => {
-    const figure = await benchStorm(cloud, value.names, options.objects, live);
-    await teardownStack(stack);
-    return figure;
-  })();
-  const figure = await Promise.race([storm, deadline]);
-  clearTimeout(timer);
-  if (figure) return figure;
-  storm.catch(() => {});
-  return { ...live, timedOut: true as const };
 }

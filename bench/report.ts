@@ -1,5 +1,6 @@
 // Prints bench results as one table per group: what `npm run bench` shows after writing results.json.
 import type { RenderFigures, RenderRow } from "./groups/render.ts";
+import type { StormFigure } from "./groups/storm.ts";
 import type { BenchResults } from "./harness.ts";
 import { formatSummary, type Summary } from "./stats.ts";
 
@@ -58,7 +59,7 @@ export function formatResults(r: BenchResults): string {
   if (r.tracking) {
     out.push(
       table(
-        "2. Size tracking vs bucket size (one tracker invocation)",
+        "2a. Size tracking, listing mode (one tracker invocation lists the whole bucket)",
         [
           "objects",
           "ListObjectsV2 pages",
@@ -68,7 +69,7 @@ export function formatResults(r: BenchResults): string {
           "record = truth",
           "fill",
         ],
-        r.tracking.map((t) => [
+        r.tracking.listing.map((t) => [
           n(t.objects),
           t.listPages,
           t.s3Requests,
@@ -76,6 +77,31 @@ export function formatResults(r: BenchResults): string {
           formatSummary(t.ms),
           t.recordMatchesTruth ? `yes (${n(t.totalSize)} B)` : "NO",
           `${t.fill.method} ${(t.fill.ms / 1000).toFixed(1)} s (${n(t.fill.objectsPerSecond)}/s)`,
+        ]),
+      ),
+      table(
+        "2b. Size tracking, incremental mode (per event: a put, an overwrite, a delete in turn)",
+        [
+          "objects",
+          "S3 requests",
+          "DynamoDB requests",
+          "operations",
+          "ms per event",
+          "records = truth",
+          "index seeded",
+        ],
+        r.tracking.incremental.map((t) => [
+          n(t.objects),
+          t.s3Requests,
+          t.dynamoRequests.min === t.dynamoRequests.max
+            ? t.dynamoRequests.max
+            : `${t.dynamoRequests.min}–${t.dynamoRequests.max}`,
+          Object.entries(t.byOperation)
+            .map(([name, count]) => `${name} ${count}`)
+            .join(", "),
+          formatSummary(t.ms),
+          t.recordsMatchTruth ? `yes, ${t.events} events` : "NO",
+          `${t.seed.method} ${(t.seed.ms / 1000).toFixed(1)} s (${n(t.seed.itemsPerSecond)}/s)`,
         ]),
       ),
     );
@@ -114,35 +140,41 @@ export function formatResults(r: BenchResults): string {
       ),
     );
   }
-  if (r.storm && "timedOut" in r.storm) {
-    const s = r.storm;
-    out.push(
-      `6. Event storm (${n(s.objects)} concurrent PutObject): did NOT settle before the hard deadline — ` +
-        `${n(s.putsAnswered)} puts answered, ${n(s.recordsWritten)} records for ${n(s.objectsWithRecord)} objects\n`,
-    );
-  } else if (r.storm) {
-    const s = r.storm;
+  if (r.storm) {
+    const storms = r.storm;
+    const cell = (storm: (typeof storms)[number], value: (s: StormFigure) => string) =>
+      "timedOut" in storm
+        ? `did NOT settle: ${n(storm.putsAnswered)} puts answered, ${n(storm.objectsWithOutcome)} outcomes`
+        : value(storm);
+    const row = (label: string, value: (s: StormFigure) => string) => [
+      label,
+      ...storms.map((s) => cell(s, value)),
+    ];
     out.push(
       table(
-        `6. Event storm (${n(s.objects)} concurrent PutObject to the data bucket)`,
-        ["figure", "value"],
+        `6. Event storm (${n(storms[0]?.objects ?? 0)} concurrent PutObject, S3 notifications to the tracker)`,
+        ["figure", ...storms.map((s) => `${s.mode} mode`)],
         [
-          [
-            "puts answered",
+          row("puts answered", (s) =>
             s.putsMs === null
               ? `${n(s.putsAnswered)} of ${n(s.objects)} within the bound`
               : `all, in ${n(s.putsMs)} ms`,
-          ],
-          ["settled within the bound", s.settledWithinLimit ? "yes" : "NO"],
-          ["last history record landed", `${n(s.lastRecordMs)} ms after the first put`],
-          ["tracker invocations (events delivered)", n(s.invocations)],
-          ["records written / logged", `${n(s.recordsWritten)} / ${n(s.recordsLogged)}`],
-          ["objects with a record / lost", `${n(s.objectsWithRecord)} / ${n(s.lost)}`],
-          [
+          ),
+          row("settled (every event's outcome logged, newest record = truth)", (s) =>
+            s.settledWithinLimit ? `in ${n(s.settleMs)} ms` : "NO",
+          ),
+          row("last history record landed", (s) => `${n(s.lastRecordMs)} ms after the first put`),
+          row("tracker invocations (events delivered)", (s) => n(s.invocations)),
+          row("records written / listings superseded", (s) => `${n(s.recordsWritten)} / ${n(s.superseded)}`),
+          row("objects with an outcome / lost", (s) => `${n(s.objectsWithOutcome)} / ${n(s.lost)}`),
+          row(
             "newest record = true size",
-            `${s.newestRecordMatchesTruth ? "yes" : "no"} (${n(s.newestRecordSize)} of ${n(s.trueSize)} B)`,
-          ],
-          ["largest record = true size", s.maxRecordedSizeMatchesTruth ? "yes" : "no"],
+            (s) =>
+              `${s.newestRecordMatchesTruth ? "yes" : "no"} (${n(s.newestRecordSize)} of ${n(s.trueSize)} B)`,
+          ),
+          row("records not the exact total after their event", (s) =>
+            s.inexactRecords === undefined ? "—" : n(s.inexactRecords),
+          ),
         ],
       ),
     );

@@ -53,6 +53,13 @@ function withArns(output: Record<string, unknown>, arn: TableArns): Record<strin
   return output;
 }
 
+/** The tables of the clouds running in this process, by data dir: the bench seeds large tables through them. */
+const runningTables = new Map<string, (region: string) => RegionTables>();
+
+export function runningDynamoTables(dataDir: string, region: string): RegionTables | undefined {
+  return runningTables.get(dataDir)?.(region);
+}
+
 export async function createDynamoDbService(ctx: CloudContext): Promise<Service> {
   const root = join(ctx.dataDir, "dynamodb");
   convertSingleRegionLayout(root);
@@ -70,6 +77,8 @@ export async function createDynamoDbService(ctx: CloudContext): Promise<Service>
     }
     return region;
   };
+
+  runningTables.set(ctx.dataDir, (name) => regionOf(name).tables);
 
   async function resumeIndexWork({ tables, indexes }: Region): Promise<void> {
     const { TableNames } = (await tables.run("ListTables", {}).catch(() => ({ TableNames: [] }))) as {
@@ -137,6 +146,7 @@ export async function createDynamoDbService(ctx: CloudContext): Promise<Service>
       }
     },
     async close() {
+      runningTables.delete(ctx.dataDir);
       for (const { tables, indexes } of regions.values()) {
         await indexes.close();
         await tables.close();

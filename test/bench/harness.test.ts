@@ -51,15 +51,29 @@ describe("bench harness (quick sizes)", function () {
   });
 
   it("tracks each bucket size with one listing page per 1,000 objects and the true total", () => {
-    const tracking = results.tracking!;
+    const tracking = results.tracking!.listing;
     expect(tracking.map((t) => t.objects)).to.deep.equal(QUICK_CONFIG.tracking.sizes);
     for (const t of tracking) {
       expect(t.listPages).to.equal(Math.ceil(t.objects / 1000));
       expect(t.recordMatchesTruth).to.equal(true);
-      expect(t.dynamoRequests).to.equal(1);
+      // The record's PutItem, and the Query for the newest record a superseded listing yields to.
+      expect(t.dynamoRequests).to.equal(2);
       isSummary(t.ms);
     }
     expect(tracking.map((t) => t.fill.method)).to.deep.equal(["PutObject", "on-disk"]);
+  });
+
+  it("tracks incrementally with the same two DynamoDB requests and no S3 request per event at every size", () => {
+    const incremental = results.tracking!.incremental;
+    expect(incremental.map((t) => t.objects)).to.deep.equal(QUICK_CONFIG.tracking.incremental.sizes);
+    for (const t of incremental) {
+      expect(t.dynamoRequests).to.deep.equal({ min: 2, max: 2 });
+      expect(t.byOperation).to.deep.equal({ TransactGetItems: 1, TransactWriteItems: 1 });
+      expect(t.s3Requests).to.equal(0);
+      expect(t.recordsMatchTruth).to.equal(true);
+      expect(t.ms.runs).to.equal(QUICK_CONFIG.tracking.incremental.events);
+      isSummary(t.ms);
+    }
   });
 
   it("reads the same requests and items per plot whatever the table size", () => {
@@ -90,25 +104,35 @@ describe("bench harness (quick sizes)", function () {
     for (const p of results.packages!) expect(p.unzippedBytes).to.be.greaterThan(p.bytes);
   });
 
-  it("loses no event in the storm and ends on the bucket's true size", () => {
-    const storm = results.storm!;
-    if ("timedOut" in storm) expect.fail(`the storm did not settle: ${JSON.stringify(storm)}`);
-    expect(storm.objects).to.equal(QUICK_CONFIG.storm.objects);
-    expect(storm.settledWithinLimit).to.equal(true);
-    expect(storm.putsMs).to.be.a("number");
-    expect(storm.lost).to.equal(0);
-    expect(storm.objectsWithRecord).to.equal(storm.objects);
-    expect(storm.recordsWritten).to.be.at.least(storm.objects);
-    expect(storm.invocations).to.be.at.least(storm.objects);
-    expect(storm.lastRecordMs).to.be.greaterThan(0);
-    expect(storm.maxRecordedSizeMatchesTruth).to.equal(true);
+  it("loses no event in either mode's storm and ends on the bucket's true size, every incremental record exact", () => {
+    const storms = results.storm!;
+    expect(storms.map((s) => s.mode)).to.deep.equal(["listing", "incremental"]);
+    for (const storm of storms) {
+      if ("timedOut" in storm)
+        expect.fail(`the ${storm.mode} storm did not settle: ${JSON.stringify(storm)}`);
+      expect(storm.objects).to.equal(QUICK_CONFIG.storm.objects);
+      expect(storm.settledWithinLimit).to.equal(true);
+      expect(storm.settleMs).to.be.greaterThan(0);
+      expect(storm.putsMs).to.be.a("number");
+      expect(storm.lost).to.equal(0);
+      expect(storm.objectsWithOutcome).to.equal(storm.objects);
+      expect(storm.invocations).to.be.at.least(storm.objects);
+      expect(storm.newestRecordMatchesTruth).to.equal(true);
+      if (storm.mode === "incremental") {
+        expect(storm.recordsWritten).to.equal(storm.objects);
+        expect(storm.inexactRecords).to.equal(0);
+      } else {
+        expect(storm.recordsWritten + storm.superseded).to.be.at.least(storm.objects);
+      }
+    }
   });
 
   it("prints a table with all six groups", () => {
     const text = formatResults(results);
     for (const heading of [
       "1. Plot rendering",
-      "2. Size tracking",
+      "2a. Size tracking, listing mode",
+      "2b. Size tracking, incremental mode",
       "3. Plot reads",
       "4. Provisioning",
       "5. Packages",
