@@ -6,7 +6,12 @@
 import { randomUUID } from "node:crypto";
 import { type AwsClients, awsClients } from "./common/clients.ts";
 import type { HistoryRecord } from "./common/history.ts";
-import { type BaselineOutcome, baselineBucket } from "./tracking/baseline.ts";
+import {
+  BASELINE_EVENT,
+  type BaselineOutcome,
+  baselineBucket,
+  bucketIsVersioned,
+} from "./tracking/baseline.ts";
 import { describeError, type TrackingContext, withFreshTally } from "./tracking/context.ts";
 import { applyChange, type IncrementalOutcome } from "./tracking/incremental-mode.ts";
 import { type ListingOutcome, trackByListing } from "./tracking/listing-mode.ts";
@@ -136,6 +141,30 @@ async function maintenanceWork(
   request: MaintenanceRequest,
   owner: string,
 ): Promise<WorkUnit[]> {
+  if (context.settings.mode === "listing") {
+    // No index to reconcile; a baseline is one listing's record.
+    if (request.action !== "baseline" || !request.bucket) {
+      throw new Error(
+        "reconciliation needs incremental tracking (S3SIZE_TRACKING=incremental): listing mode keeps no index",
+      );
+    }
+    const bucket = request.bucket;
+    return [
+      {
+        bucket,
+        run: async () => {
+          const own = withFreshTally(context);
+          const versioned = await bucketIsVersioned(own, bucket);
+          const outcome = await trackByListing(own, {
+            bucket,
+            versioned,
+            trigger: { eventName: BASELINE_EVENT },
+          });
+          return [{ outcome, requests: own.tally.summary() }];
+        },
+      },
+    ];
+  }
   const buckets = request.bucket ? [request.bucket] : await trackedBuckets(context);
   return buckets.map((bucket) => ({
     bucket,

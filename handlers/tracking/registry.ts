@@ -1,7 +1,13 @@
 // Which buckets the incremental index tracks, and the maintenance requests that name them. The index
 // keeps one item per tracked bucket in a partition no bucket can have ("#buckets" is not a valid bucket
 // name), written with the baseline, so a schedule and `s3size status` list them by Query, never Scan.
-import { DeleteItemCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
+import {
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  type WriteRequest,
+} from "@aws-sdk/client-dynamodb";
 import type { TrackingContext } from "./context.ts";
 import { indexTableOf } from "./incremental-mode.ts";
 import type { Item } from "./index-items.ts";
@@ -39,16 +45,52 @@ export async function trackedBuckets(context: TrackingContext): Promise<string[]
   return buckets;
 }
 
-/** Forgets a bucket (untrack): the schedule stops reconciling it. Its index items are left to `forget`. */
-export async function unregisterBucket(context: TrackingContext, bucket: string): Promise<void> {
+/**
+ * Forgets a bucket (`untrack`, with the CLI's own credentials): it leaves the list of tracked buckets
+ * and every index item of its partition goes, so tracking it again starts from a fresh baseline. The
+ * bucket, its objects and its history are left alone. Returns how many index items were deleted.
+ */
+export async function forgetBucket(context: TrackingContext, bucket: string): Promise<number> {
+  const table = indexTableOf(context);
   await context.tally.call("dynamodb", "DeleteItem", () =>
     context.dynamodb.send(
       new DeleteItemCommand({
-        TableName: indexTableOf(context),
+        TableName: table,
         Key: { [INDEX_KEYS.partition]: { S: REGISTRY_PARTITION }, [INDEX_KEYS.sort]: { S: bucket } },
       }),
     ),
   );
+  let deleted = 0;
+  for (;;) {
+    // Each pass reads a page of what is left (deleted items are gone from the next read).
+    const page = await context.tally.call("dynamodb", "Query", () =>
+      context.dynamodb.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: "#b = :b",
+          ExpressionAttributeNames: { "#b": INDEX_KEYS.partition, "#k": INDEX_KEYS.sort },
+          ExpressionAttributeValues: { ":b": { S: bucket } },
+          ProjectionExpression: "#b, #k",
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const keys = page.Items ?? [];
+    if (keys.length === 0) return deleted;
+    for (let start = 0; start < keys.length; start += 25) {
+      let pending: WriteRequest[] | undefined = keys
+        .slice(start, start + 25)
+        .map((Key) => ({ DeleteRequest: { Key } }));
+      while (pending && pending.length > 0) {
+        const batch: WriteRequest[] = pending;
+        const answer = await context.tally.call("dynamodb", "BatchWriteItem", () =>
+          context.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: batch } })),
+        );
+        pending = answer.UnprocessedItems?.[table];
+      }
+    }
+    deleted += keys.length;
+  }
 }
 
 export interface MaintenanceRequest {

@@ -1,10 +1,11 @@
 // An in-memory DynamoDB behind a mocked DynamoDBClient, for the tracker's unit tests: tables with their
-// key schemas, GetItem/PutItem/DeleteItem/Query (tiny pages, so readers must follow LastEvaluatedKey),
-// and TransactGetItems/TransactWriteItems with all-or-nothing conditions and DynamoDB's cancellation
-// shape. It evaluates the expression forms the tracker writes and refuses any other, and refuses Scan.
+// key schemas, GetItem/PutItem/DeleteItem/BatchWriteItem/Query (tiny pages, so readers must follow
+// LastEvaluatedKey), and TransactGetItems/TransactWriteItems with all-or-nothing conditions and
+// DynamoDB's cancellation shape. It evaluates the expression forms the tracker writes and refuses any other, and refuses Scan.
 // Hooks let a test stop a writer between its read and its write, as a crash or a racing writer would.
 import {
   type AttributeValue,
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
@@ -17,6 +18,7 @@ import {
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
+  type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { TEST_CREDENTIALS } from "./fake-history-table.ts";
@@ -77,6 +79,22 @@ export function fakeDynamoDb(hooks: FakeDynamoHooks = {}, pageSize = 3) {
     const t = table(input.TableName);
     t.items.delete(keyOf(t, input.Key as Item));
     return {};
+  });
+  mock.on(BatchWriteItemCommand).callsFake((input) => {
+    for (const [name, requests] of Object.entries(input.RequestItems ?? {})) {
+      const t = table(name);
+      if ((requests as WriteRequest[]).length > 25)
+        throw validation("Too many items requested for the BatchWriteItem call");
+      for (const request of requests as WriteRequest[]) {
+        if (request.PutRequest)
+          t.items.set(
+            keyOf(t, request.PutRequest.Item as Item),
+            structuredClone(request.PutRequest.Item as Item),
+          );
+        if (request.DeleteRequest) t.items.delete(keyOf(t, request.DeleteRequest.Key as Item));
+      }
+    }
+    return { UnprocessedItems: {} };
   });
   mock.on(QueryCommand).callsFake((input) => {
     const t = table(input.TableName);

@@ -1,6 +1,7 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { slotSortKey } from "../../handlers/tracking/index-keys.ts";
+import { RequestTally } from "../../handlers/tracking/request-tally.ts";
 import { del, put } from "./tracking-fixtures.ts";
 import { INDEX, incrementalTracker } from "./tracking-setup.ts";
 
@@ -44,6 +45,31 @@ describe("size-tracking in incremental mode: baseline and reconciliation", () =>
     const again = await t.handler({ action: "reconcile", bucket: "data" });
     expect(again.outcomes[0]).to.include({ added: 0, removed: 0, changed: 0, driftBytes: 0 });
     expect(again.records).to.deep.equal([]);
+  });
+
+  it("forgets an untracked bucket: its index and its place on the schedule go, its objects and history stay", async () => {
+    const t = incrementalTracker();
+    for (const bucket of ["keep", "drop"]) {
+      t.s3.createBucket(bucket);
+      for (const key of ["a", "b", "c", "d", "e"]) t.s3.putObject(bucket, key, 3);
+      await t.handler({ action: "baseline", bucket });
+    }
+    const { forgetBucket } = await import("../../handlers/tracking/registry.ts");
+    const context = {
+      s3: t.s3.client,
+      dynamodb: t.dynamo.client,
+      settings: { mode: "incremental" as const, historyTable: "history", indexTable: INDEX },
+      now: () => 0,
+      sleep: async () => {},
+      tally: new RequestTally(),
+    };
+    expect(await forgetBucket(context, "drop")).to.equal(6);
+    expect(t.indexItems("drop")).to.deep.equal([]);
+    expect(t.indexItems("keep")).to.have.length(6);
+    const scheduled = await t.handler({ source: "aws.events", "detail-type": "Scheduled Event", detail: {} });
+    expect(scheduled.outcomes.map((o) => (o as { bucket: string }).bucket)).to.deep.equal(["keep"]);
+    expect(t.s3.truth("drop").objectCount).to.equal(5);
+    expect(t.records().filter((r) => r.bucketName === "drop")).to.have.length(1);
   });
 
   it("leaves alone a key an event changed while the listing ran", async () => {

@@ -1,5 +1,10 @@
 import { PutItemCommand, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { ListObjectsV2Command, ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  GetBucketVersioningCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { createTrackingHandler } from "../../handlers/size-tracking.ts";
@@ -364,6 +369,18 @@ describe("size-tracking in listing mode: an honest history", () => {
       Query: 1,
       PutItem: 1,
     });
+  });
+
+  it("writes a bucket's baseline as one listing's record, and refuses to reconcile without an index", async () => {
+    const { handler, table, s3Mock } = setup({ data: pagedBucket(4) });
+    s3Mock.on(GetBucketVersioningCommand).resolves({});
+    const { records } = await handler({ action: "baseline", bucket: "data" });
+    expect(records.map((r) => [r.totalSize, r.objectCount, r.trigger?.eventName])).to.deep.equal([
+      [10, 4, "s3size:Baseline"],
+    ]);
+    expect(table.records()).to.have.length(1);
+    const error = await handler({ action: "reconcile", bucket: "data" }).catch((e: Error) => e);
+    expect(String(error)).to.match(/reconciliation needs incremental tracking/);
   });
 
   it("refuses an unknown tracking mode, naming the variable", async () => {
