@@ -11,6 +11,7 @@ import {
   type BaselineOutcome,
   baselineBucket,
   bucketIsVersioned,
+  SEEDING_LEASE_MS,
 } from "./tracking/baseline.ts";
 import { describeError, type TrackingContext, withFreshTally } from "./tracking/context.ts";
 import { applyChange, type IncrementalOutcome } from "./tracking/incremental-mode.ts";
@@ -119,15 +120,20 @@ function objectWork(context: TrackingContext, changes: ObjectChange[], owner: st
       for (const change of bucketChanges) {
         const own = withFreshTally(context);
         let outcome = await applyChange(own, change);
-        if (outcome.outcome === "needs-baseline") {
-          // A bucket the index has never seen: its first event lists it once, then is applied on top.
+        // A bucket the index has never seen (its first event lists it once, then is applied on top),
+        // or one whose baseline stopped half-way (resumed where it stopped).
+        const abandoned =
+          outcome.outcome === "applied-during-baseline" &&
+          context.now() - (outcome.seedingSince ?? 0) >= SEEDING_LEASE_MS;
+        if (outcome.outcome === "needs-baseline" || abandoned) {
           const baseline = await baselineBucket(own, bucket, owner);
-          if (baseline.outcome === "recorded")
+          if (baseline.outcome === "recorded") {
             done.push({
               outcome: { action: "baseline" as const, bucket, ...baseline },
               requests: own.tally.summary(),
             });
-          outcome = await applyChange(own, change);
+          }
+          if (outcome.outcome === "needs-baseline") outcome = await applyChange(own, change);
         }
         done.push({ outcome, requests: own.tally.summary() });
       }

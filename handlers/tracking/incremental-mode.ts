@@ -44,6 +44,8 @@ export type IncrementalOutcome =
       key: string;
       trigger: HistoryTrigger;
       attempts: number;
+      /** When the baseline's owner last wrote: a long silence means it stopped and must be resumed. */
+      seedingSince?: number;
     }
   | {
       outcome: "ignored";
@@ -127,7 +129,15 @@ export async function applyChange(
     }
     if (!recording) {
       const { bucket, key, trigger } = change;
-      return { outcome: "applied-during-baseline", bucket, key, trigger, attempts: attempt };
+      const seedingSince = total.seeding?.since;
+      return {
+        outcome: "applied-during-baseline",
+        bucket,
+        key,
+        trigger,
+        attempts: attempt,
+        ...(seedingSince !== undefined ? { seedingSince } : {}),
+      };
     }
     return { outcome: "recorded", record, attempts: attempt };
   }

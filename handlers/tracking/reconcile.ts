@@ -5,7 +5,7 @@
 // than what the listing may have seen of them.
 import { QueryCommand, type QueryCommandInput, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import type { HistoryRecord } from "../common/history.ts";
-import { baselineBucket } from "./baseline.ts";
+import { baselineBucket, bucketIsVersioned } from "./baseline.ts";
 import type { TrackingContext } from "./context.ts";
 import { indexTableOf, readKeySlots } from "./incremental-mode.ts";
 import {
@@ -79,7 +79,8 @@ export async function reconcileBucket(
     }
     return { ...report, baseline: true, ...(record ? { record } : {}) };
   }
-  const versioned = itemToTotal(totalItem).versioned;
+  // Versioning turned on since the baseline (and no versioned event yet) must not hide old versions.
+  const versioned = itemToTotal(totalItem).versioned || (await bucketIsVersioned(context, bucket));
   const report = emptyReport(bucket, startedAt, itemTotals(itemToTotal(totalItem)));
   let pending: KeyFix[] = [];
   const flush = async () => {
@@ -253,7 +254,12 @@ async function applyFixes(
         writes.push(conditionedPut(table, headToItem(bucket, fix.key, fix.head, now), fix.readRevs.get("h")));
       delta = addTotals(delta, fix.delta);
     }
-    const next: BucketTotal = { ...total, ...addTotals(total, delta), rev: total.rev + 1 };
+    const next: BucketTotal = {
+      ...total,
+      ...addTotals(total, delta),
+      versioned: total.versioned || versioned,
+      rev: total.rev + 1,
+    };
     writes.push(conditionedPut(table, totalToItem(bucket, next, now), total.rev));
     try {
       await writeTogether(context, writes);

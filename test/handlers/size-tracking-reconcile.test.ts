@@ -163,6 +163,35 @@ describe("size-tracking in incremental mode: baseline and reconciliation", () =>
     ]);
   });
 
+  it("an event arriving long after a baseline stopped resumes it; the baseline's record includes the event", async () => {
+    let stopAt = 0;
+    const t = incrementalTracker({
+      pageSize: 50,
+      hooks: {
+        beforeTransactWrite: (call) => {
+          if (call === stopAt) throw Object.assign(new Error("Task timed out"), { name: "TimeoutError" });
+        },
+      },
+    });
+    t.s3.createBucket("data");
+    for (let i = 0; i < 120; i++) t.s3.putObject("data", `k${String(i).padStart(3, "0")}`, 2);
+    // The claim (write 1) and the first chunk of 99 (write 2) land; the run stops on the second chunk.
+    stopAt = 3;
+    await t.handler({ action: "baseline", bucket: "data" }, { awsRequestId: "run-1" }).catch(() => {});
+    expect(t.records()).to.deep.equal([]);
+    t.s3.putObject("data", "new", 9);
+    t.setClock(1_000_000 + 17 * 60 * 1000);
+    await t.handler(put({ key: "new", size: 9, sequencer: "01" }), { awsRequestId: "run-2" });
+    expect(t.lines.map((l) => l.message)).to.include.members([
+      "applied while the bucket's baseline runs; no record yet",
+      "recorded bucket size",
+    ]);
+    expect(t.records().map((r) => [r.trigger?.eventName, r.totalSize, r.objectCount])).to.deep.equal([
+      ["s3size:Baseline", 249, 121],
+    ]);
+    expect(t.total()?.seeding).to.equal(undefined);
+  });
+
   it("resumes a baseline cut short where it stopped, counting nothing twice", async () => {
     let stopAt = 0;
     const t = incrementalTracker({
