@@ -21,7 +21,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { packageFunctions } from "../build/package.ts";
 import { historyTableDefinition } from "../handlers/common/history.ts";
-import { indexTableDefinition } from "../handlers/tracking/index-keys.ts";
+import { indexTableDefinition } from "../handlers/tracking/object-index/keys.ts";
 import { trackerStatements } from "../handlers/tracking/role-statements.ts";
 import { TRACKING_ENV, type TrackingMode } from "../handlers/tracking/settings.ts";
 

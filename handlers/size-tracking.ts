@@ -6,19 +6,23 @@
 import { randomUUID } from "node:crypto";
 import { type AwsClients, awsClients } from "./common/clients.ts";
 import type { HistoryRecord } from "./common/history.ts";
+import { describeError, type TrackingContext, withFreshTally } from "./tracking/context.ts";
+import { applyChange, type IncrementalOutcome } from "./tracking/incremental-mode.ts";
+import { type ListingOutcome, trackByListing } from "./tracking/listing-mode.ts";
+import { bucketsToMeasure, type ObjectChange, objectChanges } from "./tracking/object-events.ts";
 import {
   BASELINE_EVENT,
   type BaselineOutcome,
   baselineBucket,
   bucketIsVersioned,
   SEEDING_LEASE_MS,
-} from "./tracking/baseline.ts";
-import { describeError, type TrackingContext, withFreshTally } from "./tracking/context.ts";
-import { applyChange, type IncrementalOutcome } from "./tracking/incremental-mode.ts";
-import { type ListingOutcome, trackByListing } from "./tracking/listing-mode.ts";
-import { bucketsToMeasure, type ObjectChange, objectChanges } from "./tracking/object-events.ts";
-import { type DriftReport, reconcileBucket } from "./tracking/reconcile.ts";
-import { type MaintenanceRequest, maintenanceRequest, trackedBuckets } from "./tracking/registry.ts";
+} from "./tracking/object-index/baseline.ts";
+import { type DriftReport, reconcileBucket } from "./tracking/object-index/reconcile.ts";
+import {
+  type MaintenanceRequest,
+  maintenanceRequest,
+  trackedBuckets,
+} from "./tracking/object-index/registry.ts";
 import { RequestTally } from "./tracking/request-tally.ts";
 import { trackingSettings } from "./tracking/settings.ts";
 

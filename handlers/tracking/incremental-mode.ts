@@ -8,6 +8,7 @@
 import { QueryCommand, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
 import { HISTORY_KEYS, type HistoryRecord, type HistoryTrigger, recordToItem } from "../common/history.ts";
 import type { TrackingContext } from "./context.ts";
+import type { ObjectChange } from "./object-events.ts";
 import {
   type BucketTotal,
   headKey,
@@ -21,11 +22,10 @@ import {
   slotToItem,
   totalKey,
   totalToItem,
-} from "./index-items.ts";
-import { INDEX_KEYS, keySlotRange, NULL_VERSION } from "./index-keys.ts";
-import { addTotals, type Decision, decideChange, type KeyRead } from "./key-state.ts";
-import type { ObjectChange } from "./object-events.ts";
-import { recordOfTotals } from "./total-record.ts";
+} from "./object-index/items.ts";
+import { addTotals, type Decision, decideChange, type KeyRead } from "./object-index/key-state.ts";
+import { INDEX_KEYS, keySlotRange, NULL_VERSION } from "./object-index/keys.ts";
+import { recordOfTotals } from "./object-index/total-record.ts";
 import {
   backoffMs,
   cancellationCodes,
@@ -34,7 +34,7 @@ import {
   isContention,
   readTogether,
   writeTogether,
-} from "./transactions.ts";
+} from "./object-index/transactions.ts";
 
 export type IncrementalOutcome =
   | { outcome: "recorded"; record: HistoryRecord; attempts: number }

@@ -1,6 +1,6 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { slotSortKey } from "../../handlers/tracking/index-keys.ts";
+import { slotSortKey } from "../../handlers/tracking/object-index/keys.ts";
 import { RequestTally } from "../../handlers/tracking/request-tally.ts";
 import { del, put } from "./tracking-fixtures.ts";
 import { INDEX, incrementalTracker } from "./tracking-setup.ts";
@@ -54,7 +54,7 @@ describe("size-tracking in incremental mode: baseline and reconciliation", () =>
       for (const key of ["a", "b", "c", "d", "e"]) t.s3.putObject(bucket, key, 3);
       await t.handler({ action: "baseline", bucket });
     }
-    const { forgetBucket } = await import("../../handlers/tracking/registry.ts");
+    const { forgetBucket } = await import("../../handlers/tracking/object-index/registry.ts");
     const context = {
       s3: t.s3.client,
       dynamodb: t.dynamo.client,

@@ -2,8 +2,8 @@
 // the helpers the tests read results with.
 import { historyTableDefinition, itemToRecord } from "../../handlers/common/history.ts";
 import { createTrackingHandler } from "../../handlers/size-tracking.ts";
-import { itemToTotal } from "../../handlers/tracking/index-items.ts";
-import { indexTableDefinition, TOTAL_SORT_KEY } from "../../handlers/tracking/index-keys.ts";
+import { itemToTotal } from "../../handlers/tracking/object-index/items.ts";
+import { indexTableDefinition, TOTAL_SORT_KEY } from "../../handlers/tracking/object-index/keys.ts";
 import { type FakeDynamoHooks, fakeDynamoDb } from "./fake-dynamodb.ts";
 import { fakeS3 } from "./tracking-fixtures.ts";
 

@@ -8,10 +8,10 @@
 // creation that is newer than it, and on the deletion of the current version passes to the newest
 // remaining one, which only a read of the key's other slots can tell.
 
-import { type Current, type Head, type Slot, type Totals, ZERO_TOTALS } from "./index-items.ts";
-import { NULL_VERSION } from "./index-keys.ts";
-import type { ObjectChange } from "./object-events.ts";
-import { compareSequencers } from "./sequencer.ts";
+import type { ObjectChange } from "../object-events.ts";
+import { compareSequencers } from "../sequencer.ts";
+import { type Current, type Head, type Slot, type Totals, ZERO_TOTALS } from "./items.ts";
+import { NULL_VERSION } from "./keys.ts";
 
 export interface KeyRead {
   /** The slot of the event's version (the null version when the event has none). */

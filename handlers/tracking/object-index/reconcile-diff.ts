@@ -1,8 +1,8 @@
 // Reconciliation's judgement, as a pure function: one key as the listing shows it against the same key
 // as the index holds it, and what to write so the index says what S3 says.
 import { seedOfListedKey } from "./baseline.ts";
-import type { Head, Slot, Totals } from "./index-items.ts";
-import { ZERO_TOTALS } from "./index-items.ts";
+import type { Head, Slot, Totals } from "./items.ts";
+import { ZERO_TOTALS } from "./items.ts";
 import type { ListedKey } from "./listed-keys.ts";
 
 export interface IndexedKey {

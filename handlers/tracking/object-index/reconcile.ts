@@ -4,10 +4,10 @@
 // the bytes). Keys an event has touched since the listing began are left alone: the event is newer
 // than what the listing may have seen of them.
 import { QueryCommand, type QueryCommandInput, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
-import type { HistoryRecord } from "../common/history.ts";
+import type { HistoryRecord } from "../../common/history.ts";
+import type { TrackingContext } from "../context.ts";
+import { indexTableOf, readKeySlots } from "../incremental-mode.ts";
 import { baselineBucket, bucketIsVersioned } from "./baseline.ts";
-import type { TrackingContext } from "./context.ts";
-import { indexTableOf, readKeySlots } from "./incremental-mode.ts";
 import {
   type BucketTotal,
   headKey,
@@ -22,9 +22,9 @@ import {
   totalKey,
   totalToItem,
   ZERO_TOTALS,
-} from "./index-items.ts";
-import { HEAD_PREFIX, INDEX_KEYS, NULL_VERSION, SLOT_PREFIX, sortKeyPart } from "./index-keys.ts";
+} from "./items.ts";
 import { addTotals } from "./key-state.ts";
+import { HEAD_PREFIX, INDEX_KEYS, NULL_VERSION, SLOT_PREFIX, sortKeyPart } from "./keys.ts";
 import { compareKeys, type ListedKey, listedKeys } from "./listed-keys.ts";
 import { changedSince, type DriftKind, diffKey, type IndexedKey, type KeyFix } from "./reconcile-diff.ts";
 import { recordTotal } from "./total-record.ts";

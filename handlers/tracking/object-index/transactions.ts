@@ -7,8 +7,8 @@ import {
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { TrackingContext } from "./context.ts";
-import type { Item } from "./index-items.ts";
+import type { TrackingContext } from "../context.ts";
+import type { Item } from "./items.ts";
 
 /** Reads the items together (one TransactGetItems): the answers are in the order asked, undefined if absent. */
 export async function readTogether(

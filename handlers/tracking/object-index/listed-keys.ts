@@ -3,9 +3,9 @@
 // unversioned bucket is read with ListObjectsV2 (one "null" version per key), a versioned one with
 // ListObjectVersions, whose pages may split one key's versions: a key is only handed on once complete.
 import { ListObjectsV2Command, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
-import { listingPages, versionPages } from "./bucket-totals.ts";
-import type { TrackingContext } from "./context.ts";
-import { NULL_VERSION } from "./index-keys.ts";
+import { listingPages, versionPages } from "../bucket-totals.ts";
+import type { TrackingContext } from "../context.ts";
+import { NULL_VERSION } from "./keys.ts";
 
 export interface ListedVersion {
   versionId: string;

@@ -1,10 +1,10 @@
 // A history record of an index's running total, and the one place that writes a record of the total
 // alone (after a baseline or a reconciliation): the record and the total's new last-record time land
 // together, so the next event's record always goes later.
-import { HISTORY_KEYS, type HistoryRecord, type HistoryTrigger, recordToItem } from "../common/history.ts";
-import type { TrackingContext } from "./context.ts";
-import { indexTableOf } from "./incremental-mode.ts";
-import { type BucketTotal, itemToTotal, type Totals, totalKey, totalToItem } from "./index-items.ts";
+import { HISTORY_KEYS, type HistoryRecord, type HistoryTrigger, recordToItem } from "../../common/history.ts";
+import type { TrackingContext } from "../context.ts";
+import { indexTableOf } from "../incremental-mode.ts";
+import { type BucketTotal, itemToTotal, type Totals, totalKey, totalToItem } from "./items.ts";
 import {
   backoffMs,
   conditionedPut,

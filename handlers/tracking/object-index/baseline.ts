@@ -10,9 +10,9 @@
 
 import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import { GetBucketVersioningCommand } from "@aws-sdk/client-s3";
-import type { HistoryRecord } from "../common/history.ts";
-import type { TrackingContext } from "./context.ts";
-import { indexTableOf } from "./incremental-mode.ts";
+import type { HistoryRecord } from "../../common/history.ts";
+import type { TrackingContext } from "../context.ts";
+import { indexTableOf } from "../incremental-mode.ts";
 import {
   type BucketTotal,
   type Head,
@@ -22,7 +22,7 @@ import {
   type Totals,
   totalToItem,
   ZERO_TOTALS,
-} from "./index-items.ts";
+} from "./items.ts";
 import { addTotals } from "./key-state.ts";
 import { type ListedKey, listedKeys } from "./listed-keys.ts";
 import { registryItem } from "./registry.ts";

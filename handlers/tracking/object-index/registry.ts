@@ -8,10 +8,10 @@ import {
   type QueryCommandInput,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
-import type { TrackingContext } from "./context.ts";
-import { indexTableOf } from "./incremental-mode.ts";
-import type { Item } from "./index-items.ts";
-import { INDEX_KEYS } from "./index-keys.ts";
+import type { TrackingContext } from "../context.ts";
+import { indexTableOf } from "../incremental-mode.ts";
+import type { Item } from "./items.ts";
+import { INDEX_KEYS } from "./keys.ts";
 
 export const REGISTRY_PARTITION = "#buckets";
 

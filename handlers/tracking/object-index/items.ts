@@ -11,7 +11,7 @@ import {
   sortKeyPart,
   TOMBSTONE_LIFETIME_SECONDS,
   TOTAL_SORT_KEY,
-} from "./index-keys.ts";
+} from "./keys.ts";
 
 export type Item = Record<string, AttributeValue>;
 
