@@ -1,6 +1,6 @@
 // The dashboard's routes and the validation of every parameter they take, so that a bad value is a 400
 // with a JSON error (as the plotting function answers) and never reaches S3, DynamoDB or the page.
-import { DEFAULT_SECONDS, headerValue, MAX_SECONDS, type ProxyEvent } from "../plotting/params.ts";
+import { DEFAULT_SECONDS, MAX_SECONDS, type ProxyEvent } from "../plotting/params.ts";
 import type { WebConfig } from "./config.ts";
 
 export type WebRoute =
@@ -141,9 +141,4 @@ export function parseWebRequest(event: ProxyEvent, config: WebConfig): RouteResu
   if (seconds === undefined)
     return invalid(`seconds must be a whole number from 1 to ${MAX_SECONDS}, got "${query.seconds}"`);
   return done({ kind: "page", bucket, seconds, ...withCursor });
-}
-
-/** Whether the client asked for JSON rather than the page (a script's fetch, curl -H accept:application/json). */
-export function wantsJson(event: ProxyEvent): boolean {
-  return /application\/json/i.test(headerValue(event.headers, "accept") ?? "");
 }
