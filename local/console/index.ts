@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { documentText, html } from "../../handlers/common/html.ts";
+import { readIamReport } from "../iam/report.ts";
 import type { CloudContext, EdgeRequest, Service } from "../types.ts";
 import { REGION_PATTERN, renderPage } from "./layout.ts";
 import { type ConsolePage, PageError, type PageHandler } from "./page.ts";
@@ -176,6 +177,7 @@ export function createConsole(
         clients: (wanted) => reader.clients(wanted),
         endpoint: ctx.endpoint,
         dataDir: ctx.dataDir,
+        iamReport: () => readIamReport(ctx),
       });
       sendPage(res, req, 200, page, region, service);
     } catch (error) {

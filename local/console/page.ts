@@ -1,6 +1,7 @@
 // What a console page is: a function of the request's parameters that reads through the SDK clients and
 // returns its title, breadcrumbs and body. The router and the layout around it live in index.ts/layout.ts.
 import type { SafeHtml } from "../../handlers/common/html.ts";
+import type { PolicyReportDocument } from "../iam/report.ts";
 import type { ConsoleClients } from "./reader.ts";
 
 export interface PageRequest {
@@ -11,6 +12,8 @@ export interface PageRequest {
   /** The edge's base URL, for invoke URLs and queue URLs that point back at it. */
   endpoint: string;
   dataDir: string;
+  /** The IAM policy report (what each role's sessions used), read in process; undefined without IAM. */
+  iamReport: () => PolicyReportDocument | undefined;
 }
 
 export interface ConsolePage {

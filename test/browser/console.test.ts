@@ -83,7 +83,7 @@ describe("local console in a browser", function () {
       "Lambda 2 functions",
       "IAM 2 roles",
       "API Gateway 1 API",
-      "CloudWatch Logs 1 log group",
+      "CloudWatch Logs 2 log groups",
       "SNS 1 topic",
       "SQS 1 queue",
       "EventBridge 1 rule",
@@ -183,6 +183,27 @@ describe("local console in a browser", function () {
     expect(await rows(/^Tags/)).to.deep.equal(["s3size:stack\ts3size"]);
   });
 
+  it("shows a role's policy report: a use granted, a use denied, a grant never used, the policy its uses need", async () => {
+    await open(`iam/role?name=${STACK.plottingRole}`);
+    const table = `arn:aws:dynamodb:us-east-1:000000000000:table/${STACK.table}`;
+    expect(await detail("IAM enforcement")).to.equal("enforce");
+    expect((await rows(/^Used and granted/)).map((row) => row.split("\t").slice(0, 3))).to.deep.equal([
+      ["dynamodb:Query", table, "1"],
+    ]);
+    const denied = await rows(/^Denied/);
+    expect(denied).to.have.length(1);
+    expect(denied[0]).to.match(
+      new RegExp(`^dynamodb:GetItem\t${table}\t1\t.*not authorized to perform: dynamodb:GetItem`),
+    );
+    expect(await rows(/^Granted, never used/)).to.deep.equal([
+      `s3size-plotting\ts3:PutObject\tarn:aws:s3:::${STACK.bucket}-plots/plot`,
+    ]);
+    const suggested = JSON.parse(await page.locator("pre[aria-label='Least-privilege policy']").innerText());
+    expect(suggested.Statement).to.deep.equal([
+      { Sid: "Dynamodb", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:Query"], Resource: [table] },
+    ]);
+  });
+
   it("shows the API's resources, its throttled stage and an Invoke URL that answers", async () => {
     await open("apigateway");
     await page.getByRole("link", { name: STACK.api }).click();
@@ -194,7 +215,12 @@ describe("local console in a browser", function () {
     const href = await invoke.getAttribute("href");
     expect(href).to.equal(`${test.cloud.endpoint}/_aws/execute-api/${stack.apiId}/demo/`);
     const answer = await fetch(`${href}plot`);
-    expect(await answer.json()).to.deep.equal({ path: "/plot", method: "GET" });
+    expect(await answer.json()).to.deep.equal({
+      path: "/plot",
+      method: "GET",
+      records: 4,
+      denied: "AccessDeniedException",
+    });
   });
 
   it("searches a log group's events with a filter pattern", async () => {

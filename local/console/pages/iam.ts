@@ -24,6 +24,7 @@ import {
   tagsTable,
   time,
 } from "../ui.ts";
+import { policyReportSection } from "./iam-report.ts";
 
 /** Who may assume a role, in one line: the trust policy's principals. */
 export function trustedEntities(document: string | undefined): string {
@@ -98,6 +99,18 @@ export async function rolePage(request: PageRequest): Promise<ConsolePage> {
       )
     : [];
 
+  const report = await settle(
+    policyReportSection(
+      iam,
+      RoleName,
+      inline.map((policy) => ({
+        name: policy.name,
+        text: policy.document.ok ? policy.document.value.PolicyDocument : undefined,
+      })),
+      request.iamReport(),
+    ),
+  );
+
   const body = html`${section(
     "summary",
     "Summary",
@@ -139,6 +152,12 @@ ${shown(inlineNames, "inline policies", (names) =>
           )}`,
       )}`,
 )}`,
+)}
+${section(
+  "policy-report",
+  "Policy report",
+  shown(report, "the policy report", (value) => value),
+  "What this role's sessions did on the local cloud (s3size policy prints the same).",
 )}
 ${section(
   "trust",
