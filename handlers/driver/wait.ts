@@ -14,18 +14,27 @@ export interface WaitForRecord {
   expected: { totalSize: number; objectCount: number };
 }
 
-/** Polls until a record from `notBefore` on shows the expected totals; returns the last read. */
-export async function waitForFinalRecord(options: WaitForRecord): Promise<HistoryRecord[]> {
+export interface FinalRecordSeen {
+  /** The last read: the bucket's records since the demo started. */
+  records: HistoryRecord[];
+  /** When the read that found the final record returned (epoch ms). */
+  noticedAt: number;
+  /** The final record's own timestamp: when the tracker computed the size, just before writing it. */
+  recordedAt: number;
+}
+
+/** Polls until a record from `notBefore` on shows the expected totals. */
+export async function waitForFinalRecord(options: WaitForRecord): Promise<FinalRecordSeen> {
   const deadline = options.now() + options.timeoutMs;
   for (;;) {
     const records = await options.readRecords();
-    const reached = records.some(
+    const reached = records.find(
       (r) =>
         r.timestamp >= options.notBefore &&
         r.totalSize === options.expected.totalSize &&
         r.objectCount === options.expected.objectCount,
     );
-    if (reached) return records;
+    if (reached) return { records, noticedAt: options.now(), recordedAt: reached.timestamp };
     const remaining = deadline - options.now();
     if (remaining <= 0) throw new Error(timeoutMessage(options, records));
     await options.sleep(Math.min(options.pollMs, remaining));

@@ -8,7 +8,7 @@ import type { HistoryRecord } from "../../handlers/common/history.ts";
 import { plotRequestUrl } from "../../handlers/driver/plot-request.ts";
 import { demoSteps, finalState, runScript } from "../../handlers/driver/steps.ts";
 import { historySince, waitForFinalRecord } from "../../handlers/driver/wait.ts";
-import { createDriverHandler } from "../../handlers/driver.ts";
+import { createDriverHandler, POLL_MS } from "../../handlers/driver.ts";
 import { fakeHistoryTable, TEST_CREDENTIALS } from "./fake-history-table.ts";
 
 const START = Date.UTC(2024, 0, 2, 3, 4, 0, 0);
@@ -98,7 +98,7 @@ describe("driver: waiting for the tracker", () => {
       [rec(START - 5, 2, 1), rec(START + 10, 0, 0), rec(START + 20, 2, 1)],
     ];
     let calls = 0;
-    const records = await waitForFinalRecord({
+    const final = await waitForFinalRecord({
       readRecords: async () => reads[Math.min(calls++, reads.length - 1)]!,
       sleep: clock.sleep,
       now: clock.now,
@@ -109,7 +109,9 @@ describe("driver: waiting for the tracker", () => {
     });
     expect(calls).to.equal(3);
     expect(clock.sleeps).to.deep.equal([100, 100]);
-    expect(historySince(records, START).map((p) => p.totalSize)).to.deep.equal([0, 2]);
+    expect(historySince(final.records, START).map((p) => p.totalSize)).to.deep.equal([0, 2]);
+    expect(final.recordedAt).to.equal(START + 20);
+    expect(final.noticedAt).to.equal(clock.now() - 1);
   });
 
   it("times out within its bound, saying what it last saw", async () => {
@@ -235,7 +237,10 @@ describe("driver handler", () => {
       "assignment2.txt",
       "assignment1.txt",
     ]);
+    // Four pauses between the five steps, then the wait asks every 50 ms, not every pause.
     expect(clock.sleeps.slice(0, 4)).to.deep.equal([1000, 1000, 1000, 1000]);
+    expect(clock.sleeps.slice(4).every((ms) => ms === POLL_MS)).to.equal(true);
+    expect(POLL_MS).to.be.at.most(50);
 
     expect(result.bucket).to.equal("data");
     expect(result.steps.map((s) => [s.step, s.action, s.bytes])).to.deep.equal([
