@@ -87,7 +87,9 @@ export function createDriverHandler(overrides: Partial<DriverDeps> = {}) {
       notBefore: run.lastPutAt,
       expected: finalState(steps),
     });
-    const history = historySince(final.records, run.startedAt);
+    // Halfway through the pause before the first put: clear of both, whatever the clocks' skew.
+    const eventsFrom = run.clearedAt === undefined ? run.startedAt : (run.clearedAt + run.startedAt) / 2;
+    const history = historySince(final.records, run.startedAt, eventsFrom);
     deps.log(JSON.stringify({ level: "info", message: "tracker caught up", bucket, history }));
 
     const url = plotRequestUrl(apiUrl, bucket);

@@ -58,12 +58,15 @@ export interface ScriptRun {
   startedAt: number;
   /** Just before the last put: a record from here on reflects the final state. */
   lastPutAt: number;
+  /** Just after the clearing of step 1 returned (undefined when nothing came before the first put). */
+  clearedAt?: number;
 }
 
 export async function runScript(steps: DemoAction[], runner: StepRunner): Promise<ScriptRun> {
   const performed: PerformedAction[] = [];
   let startedAt: number | undefined;
   let lastPutAt: number | undefined;
+  let clearedAt: number | undefined;
   for (const [i, action] of steps.entries()) {
     if (i > 0 && steps[i - 1]!.step !== action.step) await runner.sleep(runner.sleepMs);
     const at = runner.now();
@@ -72,6 +75,7 @@ export async function runScript(steps: DemoAction[], runner: StepRunner): Promis
       lastPutAt = at;
     }
     await runner.perform(action);
+    if (startedAt === undefined) clearedAt = runner.now();
     const done: PerformedAction = {
       step: action.step,
       action: action.action,
@@ -83,5 +87,5 @@ export async function runScript(steps: DemoAction[], runner: StepRunner): Promis
     runner.log?.(done);
   }
   if (startedAt === undefined || lastPutAt === undefined) throw new Error("the demo script has no put");
-  return { performed, startedAt, lastPutAt };
+  return { performed, startedAt, lastPutAt, ...(clearedAt === undefined ? {} : { clearedAt }) };
 }

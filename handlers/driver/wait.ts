@@ -57,10 +57,19 @@ function timeoutMessage(options: WaitForRecord, records: HistoryRecord[]): strin
   );
 }
 
-/** The demo's history: records from its start on, in time order. */
-export function historySince(records: HistoryRecord[], start: number): HistoryPoint[] {
+/**
+ * The demo's history: the records its own changes caused, in time order. The clearing deletes of step 1
+ * fire the tracker too, and a slow (cold) tracker can record for them after the first put was sent: a
+ * stale size, or the same size twice. A record names the S3 event that triggered it; those whose event
+ * happened before `eventsFrom` (a moment between the clearing and the first put) are the clearing's.
+ * Records without a trigger are taken by their own time, from `start` (the first put) on.
+ */
+export function historySince(records: HistoryRecord[], start: number, eventsFrom = start): HistoryPoint[] {
   return records
-    .filter((r) => r.timestamp >= start)
+    .filter((r) => {
+      const eventTime = r.trigger?.eventTime ? Date.parse(r.trigger.eventTime) : Number.NaN;
+      return Number.isNaN(eventTime) ? r.timestamp >= start : eventTime >= eventsFrom && r.timestamp >= start;
+    })
     .sort((a, b) => a.timestamp - b.timestamp)
     .map(historyPoint);
 }

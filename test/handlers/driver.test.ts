@@ -114,6 +114,42 @@ describe("driver: waiting for the tracker", () => {
     expect(final.noticedAt).to.equal(clock.now() - 1);
   });
 
+  it("leaves out records the clearing deletes caused, however late the tracker wrote them", () => {
+    const triggered = (timestamp: number, size: number, eventName: string, eventTime: number) => ({
+      ...rec(timestamp, size, size > 0 ? 1 : 0),
+      trigger: { eventName, objectKey: "assignment1.txt", eventTime: new Date(eventTime).toISOString() },
+    });
+    const cleared = START - 1000;
+    const records = [
+      triggered(START - 900, 0, "ObjectRemoved:Delete", START - 1010),
+      // A cold tracker listed for a clearing delete after the first put was sent, before it landed…
+      triggered(START + 40, 0, "ObjectRemoved:Delete", START - 1005),
+      triggered(START + 90, 18, "ObjectCreated:Put", START + 20),
+      // …and for another one after it landed: the right size, but not a change of the demo's.
+      triggered(START + 120, 18, "ObjectRemoved:Delete", START - 1002),
+      triggered(START + 2000, 27, "ObjectCreated:Put", START + 1950),
+      triggered(START + 4000, 0, "ObjectRemoved:Delete", START + 3950),
+      triggered(START + 6000, 2, "ObjectCreated:Put", START + 5950),
+    ];
+    const eventsFrom = (cleared + START) / 2;
+    expect(historySince(records, START, eventsFrom).map((p) => p.totalSize)).to.deep.equal([18, 27, 0, 2]);
+    // Records without a trigger (an older tracker): everything from the first put on.
+    const bare = records.map(({ trigger: _, ...record }) => record);
+    expect(historySince(bare, START).map((p) => p.totalSize)).to.deep.equal([0, 18, 18, 27, 0, 2]);
+  });
+
+  it("notes when the clearing ended, for telling its records from the demo's", async () => {
+    const clock = fakeClock();
+    const run = await runScript(demoSteps(), {
+      perform: async () => {},
+      sleep: clock.sleep,
+      now: clock.now,
+      sleepMs: 500,
+    });
+    expect(run.clearedAt).to.be.a("number");
+    expect(run.startedAt - run.clearedAt!).to.be.at.least(500);
+  });
+
   it("times out within its bound, saying what it last saw", async () => {
     const clock = fakeClock();
     const error = await waitForFinalRecord({
