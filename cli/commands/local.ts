@@ -46,9 +46,7 @@ export const localCommand: CommandSpec = {
       output.line(`  export AWS_ENDPOINT_URL=${cloud.endpoint} AWS_REGION=${session.settings.region}`);
       output.line("  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test");
       output.line(`  aws --endpoint-url ${cloud.endpoint} s3 ls`);
-      output.line(
-        `  npx s3size setup --endpoint-url ${cloud.endpoint}   (or --local with the same --state-dir)`,
-      );
+      output.line(`  s3size setup --endpoint-url ${cloud.endpoint}   (or --local with the same --state-dir)`);
       output.line("stop it with Ctrl-C");
     });
     await new Promise<void>((resolve) => {

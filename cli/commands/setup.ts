@@ -83,7 +83,7 @@ export function printLinks(session: Session, apiId?: string): void {
       "the local cloud stops with this command; to look around with the AWS CLI, keep one running:",
     );
     output.line(
-      `  npx s3size local --state-dir ${settings.stateDir}   (then --endpoint-url http://127.0.0.1:4566)`,
+      `  s3size local --state-dir ${settings.stateDir}   (then --endpoint-url http://127.0.0.1:4566)`,
     );
     return;
   }
