@@ -10,16 +10,14 @@ import { cp, readdir, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { functionZips, SHIPPED_STORE } from "./function-zips.ts";
+import { functionZips } from "./function-zips.ts";
 import { PACKAGE_ROOT } from "./package-root.ts";
 import { formatSize } from "./packager.ts";
 
 /** The folders compiled into dist/ (tests and the bench stay out of the package). */
 export const COMPILED_FOLDERS = ["cli", "handlers", "build", "local"];
-export const DIST = join(PACKAGE_ROOT, "dist");
-
 /** Compiles the TypeScript into `outDir` with tsconfig.build.json and copies every other file beside it. */
-export async function compile(outDir = DIST): Promise<void> {
+export async function compile(outDir: string): Promise<void> {
   const tsc = join(PACKAGE_ROOT, "node_modules", "typescript", "bin", "tsc");
   try {
     await promisify(execFile)(
@@ -43,20 +41,32 @@ async function copyAssets(from: string, to: string): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  await rm(DIST, { recursive: true, force: true });
-  await compile();
-  console.log(`compiled ${COMPILED_FOLDERS.join(", ")} into ${relative(PACKAGE_ROOT, DIST)}/`);
-  const zips = await functionZips({ target: "lambda", arch: "arm64", store: SHIPPED_STORE, rebuild: true });
-  for (const zip of zips) {
-    console.log(
-      `${relative(PACKAGE_ROOT, zip.zipPath).padEnd(48)} ${formatSize(zip.bytes).padStart(8)} ${zip.arch}`,
-    );
+/** What the package holds besides dist/ (package.json "files"), copied when staging it elsewhere. */
+const PACKAGE_FILES = ["bin", "package.json", "LICENSE", "README.md", ".env.example"];
+
+/**
+ * Builds the package at `root`: this checkout (npm pack), or a copy of it elsewhere (the bench runs
+ * the CLI from such a copy, to time what users run). Resolves to the shipped zips.
+ */
+export async function preparePackage(root = PACKAGE_ROOT, log: (line: string) => void = () => {}) {
+  const dist = join(root, "dist");
+  await rm(dist, { recursive: true, force: true });
+  await compile(dist);
+  if (root !== PACKAGE_ROOT) {
+    for (const file of PACKAGE_FILES)
+      await cp(join(PACKAGE_ROOT, file), join(root, file), { recursive: true });
   }
+  log(`compiled ${COMPILED_FOLDERS.join(", ")} into ${relative(PACKAGE_ROOT, dist)}/`);
+  const store = join(dist, "functions");
+  const zips = await functionZips({ target: "lambda", arch: "arm64", store, shipped: store, rebuild: true });
+  for (const zip of zips) {
+    log(`${relative(PACKAGE_ROOT, zip.zipPath).padEnd(48)} ${formatSize(zip.bytes).padStart(8)} ${zip.arch}`);
+  }
+  return zips;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
+  preparePackage(PACKAGE_ROOT, (line) => console.log(line)).catch((error: unknown) => {
     console.error(`prepack failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
   });
