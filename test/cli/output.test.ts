@@ -26,8 +26,8 @@ class Capture extends Writable {
   }
 }
 
-/** Select Graphic Rendition: the escape sequences that colour text. */
-const COLOUR = /\u001b\[[\d;]*m/;
+/** Select Graphic Rendition: the escape sequences that colour text (ESC [ … m). */
+const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[\\d;]*m`, "g");
 
 function outputOn(stdout: Capture, env: NodeJS.ProcessEnv = {}, json = false) {
   const stderr = new Capture(false);
@@ -85,7 +85,7 @@ describe("cli output", () => {
       expect(output.interactive).to.equal(false);
       await output.step("functions", () => new Promise((resolve) => setTimeout(resolve, 300)));
       // One line (coloured: it is still a terminal), however long the step took.
-      expect(stdout.text.replace(/\u001b\[[\d;]*m/g, "")).to.equal("✔ functions\n");
+      expect(stdout.text.replace(COLOUR, "")).to.equal("✔ functions\n");
     });
   }
 
