@@ -61,7 +61,7 @@ export const QUICK_CONFIG: BenchConfig = {
   provisioning: { cycles: 1 },
   packages: { targets: [{ target: "local" }] },
   storm: { objects: 10 },
-  cli: { helpRuns: 2, setupRuns: 1, sleepMs: 500 },
+  cli: { helpRuns: 2, setupRuns: 1, sleepMs: 1500 },
 };
 
 export interface BenchResults {

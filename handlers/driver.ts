@@ -5,7 +5,14 @@ import { type AwsClients, awsClients } from "./common/clients.ts";
 import { FUNCTION_ENV, integerEnv, requireEnv } from "./common/function-env.ts";
 import { bucketRecordsQuery, type HistoryPoint, queryAll } from "./common/history-query.ts";
 import { plotRequestUrl } from "./driver/plot-request.ts";
-import { type DemoAction, demoSteps, finalState, type PerformedAction, runScript } from "./driver/steps.ts";
+import {
+  type DemoAction,
+  demoChanges,
+  demoSteps,
+  finalState,
+  type PerformedAction,
+  runScript,
+} from "./driver/steps.ts";
 import { historySince, waitForFinalRecord } from "./driver/wait.ts";
 
 export const DEFAULT_SLEEP_MS = 2000;
@@ -77,6 +84,11 @@ export function createDriverHandler(overrides: Partial<DriverDeps> = {}) {
       log: (done) => deps.log(JSON.stringify({ level: "info", message: "demo step", bucket, ...done })),
     });
 
+    // Halfway through the pause before the first put: clear of both, whatever the clocks' skew.
+    const window = {
+      start: run.startedAt,
+      eventsFrom: run.clearedAt === undefined ? run.startedAt : (run.clearedAt + run.startedAt) / 2,
+    };
     const final = await waitForFinalRecord({
       readRecords: () =>
         queryAll(dynamodb, bucketRecordsQuery(table, bucket, { from: run.startedAt }, "newest-first")),
@@ -86,10 +98,10 @@ export function createDriverHandler(overrides: Partial<DriverDeps> = {}) {
       pollMs: Math.min(POLL_MS, Math.max(sleepMs, 1)),
       notBefore: run.lastPutAt,
       expected: finalState(steps),
+      window,
+      changes: demoChanges(steps),
     });
-    // Halfway through the pause before the first put: clear of both, whatever the clocks' skew.
-    const eventsFrom = run.clearedAt === undefined ? run.startedAt : (run.clearedAt + run.startedAt) / 2;
-    const history = historySince(final.records, run.startedAt, eventsFrom);
+    const history = historySince(final.records, window);
     deps.log(JSON.stringify({ level: "info", message: "tracker caught up", bucket, history }));
 
     const url = plotRequestUrl(apiUrl, bucket);

@@ -44,6 +44,11 @@ export function finalState(steps: DemoAction[]): { totalSize: number; objectCoun
   return { totalSize: [...objects.values()].reduce((a, b) => a + b, 0), objectCount: objects.size };
 }
 
+/** How many changes the script makes from its first put on: the tracker records one for each. */
+export function demoChanges(steps: DemoAction[]): number {
+  return steps.length - steps.findIndex((s) => s.action === "put");
+}
+
 export interface StepRunner {
   perform: (action: DemoAction) => Promise<void>;
   sleep: (ms: number) => Promise<void>;

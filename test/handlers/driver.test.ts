@@ -89,6 +89,7 @@ describe("driver: the demo script", () => {
 
 describe("driver: waiting for the tracker", () => {
   const expected = { totalSize: 2, objectCount: 1 };
+  const window = { start: START, eventsFrom: START };
 
   it("returns once a record after the last put shows the final state, ignoring an older one that matches", async () => {
     const clock = fakeClock();
@@ -106,10 +107,12 @@ describe("driver: waiting for the tracker", () => {
       pollMs: 100,
       notBefore: START,
       expected,
+      window,
+      changes: 2,
     });
     expect(calls).to.equal(3);
     expect(clock.sleeps).to.deep.equal([100, 100]);
-    expect(historySince(final.records, START).map((p) => p.totalSize)).to.deep.equal([0, 2]);
+    expect(historySince(final.records, window).map((p) => p.totalSize)).to.deep.equal([0, 2]);
     expect(final.recordedAt).to.equal(START + 20);
     expect(final.noticedAt).to.equal(clock.now() - 1);
   });
@@ -131,11 +134,46 @@ describe("driver: waiting for the tracker", () => {
       triggered(START + 4000, 0, "ObjectRemoved:Delete", START + 3950),
       triggered(START + 6000, 2, "ObjectCreated:Put", START + 5950),
     ];
-    const eventsFrom = (cleared + START) / 2;
-    expect(historySince(records, START, eventsFrom).map((p) => p.totalSize)).to.deep.equal([18, 27, 0, 2]);
+    const demo = { start: START, eventsFrom: (cleared + START) / 2 };
+    expect(historySince(records, demo).map((p) => p.totalSize)).to.deep.equal([18, 27, 0, 2]);
     // Records without a trigger (an older tracker): everything from the first put on.
     const bare = records.map(({ trigger: _, ...record }) => record);
-    expect(historySince(bare, START).map((p) => p.totalSize)).to.deep.equal([0, 18, 18, 27, 0, 2]);
+    expect(historySince(bare, demo).map((p) => p.totalSize)).to.deep.equal([0, 18, 18, 27, 0, 2]);
+  });
+
+  it("waits for a record of each of the demo's changes, not only one showing the final state", async () => {
+    const clock = fakeClock();
+    const triggered = (timestamp: number, size: number, eventTime: number) => ({
+      ...rec(timestamp, size, size > 0 ? 1 : 0),
+      trigger: { eventName: "ObjectCreated:Put", eventTime: new Date(eventTime).toISOString() },
+    });
+    const demo = { start: START, eventsFrom: START - 500 };
+    // A cold tracker recorded the final state for a clearing delete first, then caught up.
+    const reads = [
+      [triggered(START + 9000, 2, START - 1000)],
+      [triggered(START + 9000, 2, START - 1000), triggered(START + 9010, 2, START + 20)],
+      [
+        triggered(START + 9000, 2, START - 1000),
+        triggered(START + 9010, 2, START + 20),
+        triggered(START + 9020, 2, START + 2000),
+        triggered(START + 9030, 2, START + 4000),
+        triggered(START + 9040, 2, START + 6000),
+      ],
+    ];
+    let calls = 0;
+    const final = await waitForFinalRecord({
+      readRecords: async () => reads[Math.min(calls++, reads.length - 1)]!,
+      sleep: clock.sleep,
+      now: clock.now,
+      timeoutMs: 10_000,
+      pollMs: 50,
+      notBefore: START + 6000,
+      expected,
+      window: demo,
+      changes: 4,
+    });
+    expect(calls).to.equal(3);
+    expect(historySince(final.records, demo)).to.have.length(4);
   });
 
   it("notes when the clearing ended, for telling its records from the demo's", async () => {
@@ -160,8 +198,11 @@ describe("driver: waiting for the tracker", () => {
       pollMs: 300,
       notBefore: START,
       expected,
+      window,
+      changes: 4,
     }).catch((e: Error) => e);
     expect(String(error)).to.match(/timed out after 1000 ms/);
+    expect(String(error)).to.contain("2 of the demo's 4 changes have a record");
     expect(String(error)).to.contain("2 bytes in 1 object(s)");
     expect(String(error)).to.contain(
       `newest record (${new Date(START + 7).toISOString()}) shows 0 bytes in 0 objects`,
@@ -179,6 +220,8 @@ describe("driver: waiting for the tracker", () => {
       pollMs: 200,
       notBefore: START,
       expected,
+      window,
+      changes: 4,
     }).catch((e: Error) => e);
     expect(String(error)).to.contain("no record has been written since the demo started");
   });
