@@ -4,7 +4,6 @@
 // AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's `services` section, its `endpoint_url`.
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { loadSharedConfigFiles, NODE_REGION_CONFIG_OPTIONS } from "@smithy/core/config";
 import { UserError } from "./errors.ts";
 
 /** The clients the CLI builds, by the SDK's service id (what AWS_ENDPOINT_URL_<ID> and `services` use). */
@@ -64,6 +63,8 @@ export async function loadAwsProfile(flags: AwsFlags, env: Env): Promise<AwsProf
   const { value: name, source } = profileName(flags, env);
   const configFile = env.AWS_CONFIG_FILE || join(home(env), ".aws", "config");
   const credentialsFile = env.AWS_SHARED_CREDENTIALS_FILE || join(home(env), ".aws", "credentials");
+  // Loaded here, not at the top: every command's start (and `s3size --help`) would pay for it.
+  const { loadSharedConfigFiles } = await import("@smithy/core/config");
   const files = await loadSharedConfigFiles({ configFilepath: configFile, filepath: credentialsFile });
   const fromConfig = files.configFile[name];
   const fromCredentials = files.credentialsFile[name];
@@ -95,7 +96,7 @@ export async function loadAwsProfile(flags: AwsFlags, env: Env): Promise<AwsProf
   return profile;
 }
 
-function knownProfiles(files: Awaited<ReturnType<typeof loadSharedConfigFiles>>): string {
+function knownProfiles(files: { configFile: object; credentialsFile: object }): string {
   const names = [
     ...new Set([...Object.keys(files.configFile), ...Object.keys(files.credentialsFile)]),
   ].filter((name) => !name.includes("."));
@@ -105,11 +106,10 @@ function knownProfiles(files: Awaited<ReturnType<typeof loadSharedConfigFiles>>)
 /** --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then us-east-1. */
 export function resolveRegion(flags: AwsFlags, env: Env, profile?: AwsProfile): Sourced {
   if (flags.region) return { value: flags.region, source: "--region" };
-  const fromEnv = NODE_REGION_CONFIG_OPTIONS.environmentVariableSelector(env);
-  if (fromEnv) return { value: fromEnv, source: "AWS_REGION" };
+  // AWS_REGION and the profile's `region` are what the SDK's NODE_REGION_CONFIG_OPTIONS select.
+  if (env.AWS_REGION) return { value: env.AWS_REGION, source: "AWS_REGION" };
   if (env.AWS_DEFAULT_REGION) return { value: env.AWS_DEFAULT_REGION, source: "AWS_DEFAULT_REGION" };
-  const fromProfile = profile && NODE_REGION_CONFIG_OPTIONS.configFileSelector(profile.settings);
-  if (fromProfile) return { value: fromProfile, source: `profile ${profile.name}` };
+  if (profile?.settings.region) return { value: profile.settings.region, source: `profile ${profile.name}` };
   return { value: DEFAULT_REGION, source: "default" };
 }
 
