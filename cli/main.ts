@@ -62,6 +62,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/logs.ts")).logsCommand,
   },
   {
+    name: "policy",
+    summary: "per role: permissions used, granted but unused, and denied (from the local cloud's IAM report)",
+    load: async () => (await import("./commands/policy.ts")).policyCommand,
+  },
+  {
     name: "local",
     summary: "run the local cloud in the foreground and print how to point clients at it",
     load: async () => (await import("./commands/local.ts")).localCommand,

@@ -39,14 +39,15 @@ export async function benchCli(config: CliConfig, progress: (line: string) => vo
   await preparePackage(STAGE);
   const bin = join(STAGE, "bin", "s3size.js");
   const work = mkdtempSync(join(tmpdir(), "s3size-bench-cli-"));
-  // The machine's AWS settings must not reach the commands; the local cloud needs none.
+  // The machine's AWS settings must not reach the commands (the local cloud needs none), nor its
+  // NODE_EXTRA_CA_CERTS, which Node reads at every start: users' machines rarely set one.
   const env = { PATH: process.env.PATH, HOME: work, AWS_EC2_METADATA_DISABLED: "true" };
   const s3size = (...args: string[]) =>
     run(process.execPath, [bin, ...args], { cwd: work, env, maxBuffer: 16 * 1024 * 1024 });
   try {
     const nodeStartMs = await repeat(
       config.helpRuns,
-      async () => (await timed(() => run(process.execPath, ["-e", "0"]))).ms,
+      async () => (await timed(() => run(process.execPath, ["-e", "0"], { env }))).ms,
     );
     const helpMs = await repeat(config.helpRuns, async () => {
       const { ms, value } = await timed(() => s3size("--help"));
