@@ -1,8 +1,9 @@
-// The bench harness: runs the six groups with sizes given as parameters, so `npm run bench` (full
+// The bench harness: runs the seven groups with sizes given as parameters, so `npm run bench` (full
 // sizes) and the test (tiny sizes) run the same code. Each group returns plain figures for the table
 // and for bench/results.json.
 import { cpus } from "node:os";
 import { type BenchCloud, startBenchCloud } from "./cloud.ts";
+import { benchCli, type CliConfig, type CliFigures } from "./groups/cli.ts";
 import { benchPackages, type PackageFigure, type PackageTarget } from "./groups/packages.ts";
 import { benchPlotReads, type PlotReadFigure } from "./groups/plot-reads.ts";
 import {
@@ -21,7 +22,15 @@ import {
   type IncrementalOptions,
 } from "./groups/tracking-incremental.ts";
 
-export const GROUPS = ["render", "tracking", "plot-reads", "provisioning", "packages", "storm"] as const;
+export const GROUPS = [
+  "render",
+  "tracking",
+  "plot-reads",
+  "provisioning",
+  "packages",
+  "storm",
+  "cli",
+] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface BenchConfig {
@@ -31,6 +40,7 @@ export interface BenchConfig {
   provisioning: { cycles: number };
   packages: { targets: PackageTarget[] };
   storm: { objects: number };
+  cli: CliConfig;
 }
 
 export const FULL_CONFIG: BenchConfig = {
@@ -45,6 +55,7 @@ export const FULL_CONFIG: BenchConfig = {
   provisioning: { cycles: 3 },
   packages: { targets: [{ target: "lambda", arch: "arm64" }, { target: "local" }] },
   storm: { objects: 500 },
+  cli: { helpRuns: 10, setupRuns: 3, sleepMs: 2000 },
 };
 
 export const QUICK_CONFIG: BenchConfig = {
@@ -59,6 +70,7 @@ export const QUICK_CONFIG: BenchConfig = {
   provisioning: { cycles: 1 },
   packages: { targets: [{ target: "local" }] },
   storm: { objects: 10 },
+  cli: { helpRuns: 2, setupRuns: 1, sleepMs: 1500 },
 };
 
 export interface BenchResults {
@@ -75,6 +87,7 @@ export interface BenchResults {
   packages?: PackageFigure[];
   /** One per tracking mode. */
   storm?: Array<StormFigure | StormTimeout>;
+  cli?: CliFigures;
 }
 
 export interface RunOptions {
@@ -151,6 +164,8 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
       await cloud.stop();
     }
   }
+  // Last, on its own: it runs the packaged CLI in processes, each with its own local cloud.
+  if (wanted("cli")) results.cli = await step("cli", () => benchCli(config.cli, progress));
   results.totalMs = Math.round(performance.now() - started);
   return results;
 }

@@ -127,7 +127,17 @@ describe("bench harness (quick sizes)", function () {
     }
   });
 
-  it("prints a table with all six groups", () => {
+  it("runs the packaged CLI: cold --help, a first demo that records 18 → 27 → 0 → 2, an unchanged setup", () => {
+    const cli = results.cli!;
+    isSummary(cli.nodeStartMs);
+    isSummary(cli.helpMs);
+    isSummary(cli.unchangedSetupMs);
+    expect(cli.firstDemo.pausesMs).to.equal(4 * QUICK_CONFIG.cli.sleepMs);
+    expect(cli.firstDemo.ms).to.be.greaterThan(cli.firstDemo.pausesMs);
+    expect(cli.firstDemo.noticedFinalRecordAfterMs).to.be.at.least(0);
+  });
+
+  it("prints a table with all seven groups", () => {
     const text = formatResults(results);
     for (const heading of [
       "1. Plot rendering",
@@ -137,8 +147,9 @@ describe("bench harness (quick sizes)", function () {
       "4. Provisioning",
       "5. Packages",
       "6. Event storm",
+      "7. The packaged CLI",
     ])
       expect(text).to.include(heading);
-    expect(GROUPS).to.have.length(6);
+    expect(GROUPS).to.have.length(7);
   });
 });
