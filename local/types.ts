@@ -44,6 +44,10 @@ export interface RealismSettings {
   throttleEveryN: number;
   /** Delay before each retry of a failed asynchronous invocation (AWS: about 1 and 2 minutes). */
   asyncRetryDelayMs: number;
+  /** Fraction (0–1) of S3 event notifications delivered twice, as AWS's at-least-once delivery may. */
+  eventDuplicates: number;
+  /** S3 event notifications are delivered out of order within this window (each delayed up to it). */
+  eventReorderMs: number;
 }
 
 export const DEFAULT_REALISM: RealismSettings = {
@@ -52,6 +56,8 @@ export const DEFAULT_REALISM: RealismSettings = {
   functionUpdateMs: 0,
   throttleEveryN: 0,
   asyncRetryDelayMs: 1000,
+  eventDuplicates: 0,
+  eventReorderMs: 0,
 };
 
 export interface InvokeCaller {
@@ -134,10 +140,16 @@ export interface SessionCredentials {
 
 /** SQS's side for other services (Lambda destinations, S3 and SNS deliveries). Throws when the queue is missing. */
 export interface SqsInternal {
+  /**
+   * With a `caller` (a service principal delivering on the owner's behalf: S3, SNS, EventBridge), the
+   * queue's policy must allow it `sqs:SendMessage`, as AWS requires; without one (a Lambda destination,
+   * sent with the function's role, which Lambda checks) the send is not checked again.
+   */
   sendMessage(
     queueArn: string,
     body: string,
     attributes?: Record<string, { DataType: string; StringValue: string }>,
+    caller?: InvokeCaller,
   ): Promise<{ messageId: string }>;
 }
 
@@ -149,6 +161,8 @@ export interface SnsInternal {
     options?: {
       subject?: string;
       attributes?: Record<string, { DataType: string; StringValue: string }>;
+      /** A service principal publishing on the owner's behalf (S3, CloudWatch, EventBridge): the topic's policy must allow it `sns:Publish`. */
+      caller?: InvokeCaller;
     },
   ): Promise<{ messageId: string }>;
 }

@@ -44,7 +44,7 @@ describe("bench harness (quick sizes)", function () {
       expect(t.dynamoRequests).to.equal(1);
       isSummary(t.ms);
     }
-    expect(tracking.map((t) => t.fill.method)).to.deep.equal(["PutObject", "on-disk"]);
+    expect(tracking.map((t) => t.fill.method)).to.deep.equal(["PutObject", "direct"]);
   });
 
   it("reads the same requests and items per plot whatever the table size", () => {
