@@ -1,4 +1,4 @@
-// The bench harness: runs the six groups with sizes given as parameters, so `npm run bench` (full
+// The bench harness: runs the seven groups with sizes given as parameters, so `npm run bench` (full
 // sizes) and the test (tiny sizes) run the same code. Each group returns plain figures for the table
 // and for bench/results.json.
 import { cpus } from "node:os";
@@ -13,6 +13,7 @@ import {
   teardownStack,
 } from "./groups/provisioning.ts";
 import { benchRender, type RenderFigures } from "./groups/render.ts";
+import { benchS3, type S3BenchOptions, type S3Figures } from "./groups/s3.ts";
 import {
   benchStorm,
   SETTLE_LIMIT_MS,
@@ -22,7 +23,15 @@ import {
 } from "./groups/storm.ts";
 import { benchTracking, type TrackingFigure } from "./groups/tracking.ts";
 
-export const GROUPS = ["render", "tracking", "plot-reads", "provisioning", "packages", "storm"] as const;
+export const GROUPS = [
+  "render",
+  "tracking",
+  "plot-reads",
+  "provisioning",
+  "packages",
+  "storm",
+  "s3",
+] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface BenchConfig {
@@ -32,6 +41,7 @@ export interface BenchConfig {
   provisioning: { cycles: number };
   packages: { targets: PackageTarget[] };
   storm: { objects: number };
+  s3: S3BenchOptions;
 }
 
 export const FULL_CONFIG: BenchConfig = {
@@ -41,6 +51,7 @@ export const FULL_CONFIG: BenchConfig = {
   provisioning: { cycles: 3 },
   packages: { targets: [{ target: "lambda", arch: "arm64" }, { target: "local" }] },
   storm: { objects: 500 },
+  s3: { putSamples: 5, putsPerSample: 2000, listSizes: [1000, 100_000], listRuns: 15 },
 };
 
 export const QUICK_CONFIG: BenchConfig = {
@@ -50,6 +61,7 @@ export const QUICK_CONFIG: BenchConfig = {
   provisioning: { cycles: 1 },
   packages: { targets: [{ target: "local" }] },
   storm: { objects: 10 },
+  s3: { putSamples: 1, putsPerSample: 50, listSizes: [1000, 2500], listRuns: 2 },
 };
 
 export interface BenchResults {
@@ -65,6 +77,7 @@ export interface BenchResults {
   provisioning?: ProvisioningFigure[];
   packages?: PackageFigure[];
   storm?: StormFigure | StormTimeout;
+  s3?: S3Figures;
 }
 
 export interface RunOptions {
@@ -117,6 +130,15 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
         results.tracking = await step("tracking", () => benchTracking(cloud, config.tracking));
       if (wanted("plot-reads"))
         results.plotReads = await step("plot-reads", () => benchPlotReads(cloud, config.plotReads));
+    } finally {
+      await cloud.stop();
+    }
+  }
+  if (wanted("s3")) {
+    // A cloud of its own, so the large listing buckets do not weigh on the other groups.
+    const cloud = await startBenchCloud();
+    try {
+      results.s3 = await step("s3", () => benchS3(cloud, config.s3));
     } finally {
       await cloud.stop();
     }

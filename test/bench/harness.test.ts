@@ -89,7 +89,17 @@ describe("bench harness (quick sizes)", function () {
     expect(storm.maxRecordedSizeMatchesTruth).to.equal(true);
   });
 
-  it("prints a table with all six groups", () => {
+  it("measures the S3 store's PutObject rate and a listing page at each bucket size", () => {
+    const s3 = results.s3!;
+    expect(s3.putObject.objectsPerSecond.median).to.be.greaterThan(0);
+    expect(s3.listPages.map((p) => p.objects)).to.deep.equal(QUICK_CONFIG.s3.listSizes);
+    for (const page of s3.listPages) {
+      isSummary(page.httpMs);
+      isSummary(page.sdkMs);
+    }
+  });
+
+  it("prints a table with all seven groups", () => {
     const text = formatResults(results);
     for (const heading of [
       "1. Plot rendering",
@@ -98,8 +108,9 @@ describe("bench harness (quick sizes)", function () {
       "4. Provisioning",
       "5. Packages",
       "6. Event storm",
+      "7. Local S3 store",
     ])
       expect(text).to.include(heading);
-    expect(GROUPS).to.have.length(6);
+    expect(GROUPS).to.have.length(7);
   });
 });
