@@ -73,28 +73,38 @@ export function testEventMessage(bucket: string, requestId: string, hostId: stri
   });
 }
 
-/** EventBridge's "Object Created" / "Object Deleted" event (source aws.s3), or undefined for other changes. */
+/** The EventBridge detail-type of each S3 event family S3 sends there. */
+const DETAIL_TYPES: Array<[string, string]> = [
+  ["s3:ObjectCreated:", "Object Created"],
+  ["s3:ObjectRemoved:", "Object Deleted"],
+  ["s3:ObjectTagging:Put", "Object Tags Added"],
+  ["s3:ObjectTagging:Delete", "Object Tags Deleted"],
+];
+
+/** EventBridge's event (source aws.s3) for a change, or undefined for changes S3 does not send there. */
 export function buildEventBridgeEvent(event: ObjectEvent) {
-  const created = event.eventName.startsWith("s3:ObjectCreated:");
-  const deleted = event.eventName.startsWith("s3:ObjectRemoved:");
-  if (!created && !deleted) return undefined;
+  const detailType = DETAIL_TYPES.find(([prefix]) => event.eventName.startsWith(prefix))?.[1];
+  if (!detailType) return undefined;
+  const created = detailType === "Object Created";
+  const deleted = detailType === "Object Deleted";
   return {
     source: "aws.s3",
-    detailType: created ? "Object Created" : "Object Deleted",
+    detailType,
     resources: [`arn:aws:s3:::${event.bucket}`],
     detail: {
       version: "0",
       bucket: { name: event.bucket },
       object: {
         key: event.key,
-        ...(created ? { size: event.size, etag: event.eTag } : {}),
+        ...(created ? { size: event.size } : {}),
+        ...(!deleted && event.eTag !== undefined ? { etag: event.eTag } : {}),
         ...(event.versionId !== undefined ? { "version-id": event.versionId } : {}),
-        sequencer: event.sequencer,
+        ...(created || deleted ? { sequencer: event.sequencer } : {}),
       },
       "request-id": event.requestId,
       requester: event.accountId,
       "source-ip-address": event.sourceIp,
-      reason: event.reason,
+      ...(created || deleted ? { reason: event.reason } : {}),
       ...(deleted ? { "deletion-type": event.deletionType ?? "Permanently Deleted" } : {}),
     },
   };

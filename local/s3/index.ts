@@ -80,6 +80,39 @@ function addCorsHeaders(env: S3Env, call: S3Call): void {
   if (rule) Object.assign(call.headers, corsHeaders(rule, request));
 }
 
+/** Operations AWS answers whatever region the request was signed for. */
+const ANY_REGION = new Set(["CreateBucket", "GetBucketLocation", "ListBuckets"]);
+
+/**
+ * A bucket's requests must be signed for its region, as on S3's regional endpoints: otherwise S3 names
+ * the right one (the SDK and CLIs read it from the error to redirect).
+ */
+function checkRegion(env: S3Env, call: S3Call, operation: string): void {
+  const bucket = call.bucket ? env.store.bucket(call.bucket) : undefined;
+  const presigned = call.req.query.has("X-Amz-Credential");
+  const signed = presigned || /^AWS4-HMAC-SHA256 /.test(call.req.headers.authorization ?? "");
+  if (!bucket || !signed || bucket.region === call.req.region || ANY_REGION.has(operation)) return;
+  const wrong = `the region '${call.req.region}' is wrong; expecting '${bucket.region}'`;
+  const headers = { "x-amz-bucket-region": bucket.region };
+  const extra = { Region: bucket.region };
+  if (presigned) {
+    throw new S3Failure(
+      400,
+      "AuthorizationQueryParametersError",
+      `Error parsing the X-Amz-Credential parameter; ${wrong}`,
+      extra,
+      headers,
+    );
+  }
+  throw new S3Failure(
+    400,
+    "AuthorizationHeaderMalformed",
+    `The authorization header is malformed; ${wrong}`,
+    extra,
+    headers,
+  );
+}
+
 async function dispatch(env: S3Env, call: S3Call, res: ServerResponse): Promise<void> {
   const { req } = call;
   if (call.bucket !== "" && !BUCKET_CHARACTERS.test(call.bucket)) {
@@ -94,6 +127,7 @@ async function dispatch(env: S3Env, call: S3Call, res: ServerResponse): Promise<
   addCorsHeaders(env, call);
   checkPresignedQuery(req.query);
   const operation = findOperation(call);
+  checkRegion(env, call, operation.name);
   for (const requirement of operation.iam(call)) {
     const decision = authorizeCall(env, call, requirement);
     if (!decision.allowed) throw new S3Failure(403, "AccessDenied", decision.message);

@@ -344,7 +344,14 @@ describe("S3 event shapes", () => {
       "version-id": "v1",
       sequencer: "0000ABC",
     });
-    expect(buildEventBridgeEvent({ ...EVENT, eventName: "s3:ObjectTagging:Put" })).to.equal(undefined);
+    const tagged = buildEventBridgeEvent({ ...EVENT, eventName: "s3:ObjectTagging:Put" });
+    expect(tagged?.detailType).to.equal("Object Tags Added");
+    expect(tagged?.detail.object).to.deep.equal({
+      key: "my dir/a+b&c.txt",
+      etag: "d41d8cd98f00b204e9800998ecf8427e",
+      "version-id": "v1",
+    });
+    expect(buildEventBridgeEvent({ ...EVENT, eventName: "s3:ObjectAcl:Put" })).to.equal(undefined);
   });
 
   it("encodes keys as S3 does in events: spaces as '+', slashes kept, reserved characters escaped", () => {

@@ -70,9 +70,20 @@ describe("local S3 buckets", () => {
         expect(
           (await west.send(new GetBucketLocationCommand({ Bucket: "west-bucket" }))).LocationConstraint,
         ).to.equal("eu-west-1");
-        expect((await s3.send(new HeadBucketCommand({ Bucket: "west-bucket" }))).BucketRegion).to.equal(
+        expect((await west.send(new HeadBucketCommand({ Bucket: "west-bucket" }))).BucketRegion).to.equal(
           "eu-west-1",
         );
+        // Signed for another region, S3 names the bucket's own, as the SDK's region redirect expects.
+        const elsewhere = await failure(s3.send(new ListObjectsV2Command({ Bucket: "west-bucket" })));
+        expect([elsewhere.name, elsewhere.message]).to.deep.equal([
+          "AuthorizationHeaderMalformed",
+          "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+        ]);
+        const head = await failure(s3.send(new HeadBucketCommand({ Bucket: "west-bucket" })));
+        expect(head.$response?.headers["x-amz-bucket-region"]).to.equal("eu-west-1");
+        expect(
+          (await s3.send(new GetBucketLocationCommand({ Bucket: "west-bucket" }))).LocationConstraint,
+        ).to.equal("eu-west-1");
         const again = await failure(
           west.send(
             new CreateBucketCommand({ Bucket: "west-bucket", CreateBucketConfiguration: configuration }),

@@ -61,7 +61,7 @@ export const deleteObjectsOperation: S3Operation = {
       }
       const result = await env.store.deleteObject(call.bucket, entry.key, entry.versionId);
       const change = removedChange(result, entry.key);
-      if (change) await env.notifier.publish(result.bucket, { ...change, reason: "DeleteObjects" }, call);
+      if (change) await env.notifier.publish(result.bucket, change, call);
       if (quiet) continue;
       const marker = result.marker
         ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${result.marker.versionId}</DeleteMarkerVersionId>`

@@ -49,9 +49,12 @@ async function collect<T extends { key: string }>(
   const entries: PageEntry<T>[] = [];
   let truncated = false;
   const iterator = db.iterator({ ...range, keys: false });
+  // After a jump over a common prefix the next entry is often another prefix: read a little, then more.
+  let size = 1000;
   try {
     fetching: for (;;) {
-      const batch = await iterator.nextv(Math.max(1, Math.min(1000, maxKeys - entries.length + 1)));
+      const batch = await iterator.nextv(Math.max(1, Math.min(size, maxKeys - entries.length + 1)));
+      size = Math.min(1000, size * 8);
       if (batch.length === 0) break;
       for (const [, raw] of batch) {
         if (entries.length >= maxKeys) {
@@ -64,6 +67,7 @@ async function collect<T extends { key: string }>(
           const commonPrefix = value.key.slice(0, index + delimiter.length);
           entries.push({ commonPrefix });
           iterator.seek(pastCommonPrefix(commonPrefix));
+          size = 1;
           continue fetching;
         }
         entries.push({ object: shown(value) });
