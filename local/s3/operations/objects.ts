@@ -13,7 +13,7 @@ import type { BucketRecord, ObjectVersion } from "../store/records.ts";
 import type { Transaction } from "../store/transaction.ts";
 import { checkTags, OBJECT_TAG_LIMIT, tagsFromHeader } from "../tags.ts";
 import { hasCopySource, header, type S3Call, sendEmpty } from "../wire.ts";
-import { checkAclRequest } from "./bucket-settings.ts";
+import { checkAclHeaders } from "./acl.ts";
 import { onObject, requireBucket, type S3Env, type S3Operation } from "./table.ts";
 
 /** PutObject's If-None-Match: * and If-Match, evaluated against the key's current version inside the write. */
@@ -61,19 +61,10 @@ export function objectTags(call: S3Call) {
   return tags && tags.length > 0 ? checkTags(tags, OBJECT_TAG_LIMIT) : undefined;
 }
 
-function checkObjectAcl(env: S3Env, call: S3Call): void {
-  if (
-    header(call, "x-amz-acl") !== undefined ||
-    Object.keys(call.req.headers).some((name) => name.startsWith("x-amz-grant-"))
-  ) {
-    checkAclRequest({ ...call, req: { ...call.req, body: Buffer.alloc(0) } }, env.ctx.accountId);
-  }
-}
-
 async function putObject(env: S3Env, call: S3Call, res: ServerResponse): Promise<void> {
   requireBucket(env, call);
   checkKey(call.key);
-  checkObjectAcl(env, call);
+  checkAclHeaders(call);
   const upload = decodeUpload(call.req.headers, call.req.body);
   const headers = storedHeaders(call.req.headers);
   const metadata = userMetadata(call.req.headers);
