@@ -12,7 +12,12 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CreateTableCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import {
   CreateBucketCommand,
   GetBucketCorsCommand,
@@ -72,6 +77,13 @@ describe("local S3 store on disk", () => {
     const v1 = await s3.send(new PutObjectCommand({ Bucket: "versioned", Key: "doc", Body: "one" }));
     await s3.send(new PutObjectCommand({ Bucket: "versioned", Key: "doc", Body: "two" }));
     await dynamodb.send(new CreateTableCommand(historyTableDefinition("kept-table")));
+    // A new table is CREATING for a moment (longer on a busy machine): wait until it takes items.
+    while (
+      (await dynamodb.send(new DescribeTableCommand({ TableName: "kept-table" }))).Table?.TableStatus !==
+      "ACTIVE"
+    ) {
+      await sleep(20);
+    }
     await dynamodb.send(
       new PutItemCommand({
         TableName: "kept-table",
