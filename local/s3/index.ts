@@ -128,6 +128,11 @@ async function dispatch(env: S3Env, call: S3Call, res: ServerResponse): Promise<
   checkPresignedQuery(req.query);
   const operation = findOperation(call);
   checkRegion(env, call, operation.name);
+  // Every bucket here is the account's own: a caller expecting another owner is refused, as on S3.
+  const expectedOwner = header(call, "x-amz-expected-bucket-owner");
+  if (expectedOwner !== undefined && call.bucket !== "" && expectedOwner !== env.ctx.accountId) {
+    throw new S3Failure(403, "AccessDenied", "Access Denied");
+  }
   for (const requirement of operation.iam(call)) {
     const decision = authorizeCall(env, call, requirement);
     if (!decision.allowed) throw new S3Failure(403, "AccessDenied", decision.message);

@@ -246,6 +246,14 @@ describe("local S3 buckets", () => {
       expect(pathStyle.Contents?.map((object) => object.Key)).to.deep.equal(["dir/file.txt"]);
     });
 
+    it("refuses a request expecting another bucket owner with AccessDenied", async () => {
+      const other = await failure(
+        s3.send(new ListObjectsV2Command({ Bucket: "east-bucket", ExpectedBucketOwner: "111122223333" })),
+      );
+      expect([other.name, other.$metadata.httpStatusCode]).to.deep.equal(["AccessDenied", 403]);
+      await s3.send(new ListObjectsV2Command({ Bucket: "east-bucket", ExpectedBucketOwner: "000000000000" }));
+    });
+
     it("names subresources it does not emulate as NotImplemented rather than misreading them", async () => {
       const lifecycle = await raw(test.cloud.endpoint, "GET", "/east-bucket?lifecycle");
       expect(lifecycle.status).to.equal(501);

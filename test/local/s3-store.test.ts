@@ -266,6 +266,43 @@ describe("local S3 store on disk", () => {
     }
   });
 
+  it("stores a large body once for every key that holds it, and leaves no temporary behind, even for a refused write", async () => {
+    const test = await startTestCloud();
+    try {
+      const { s3 } = test.clients;
+      await s3.send(new CreateBucketCommand({ Bucket: "shared" }));
+      const body = Buffer.alloc(200_000, 9);
+      for (const Key of ["one", "two", "three"])
+        await s3.send(new PutObjectCommand({ Bucket: "shared", Key, Body: body }));
+      const refused = await s3
+        .send(
+          new PutObjectCommand({
+            Bucket: "shared",
+            Key: "one",
+            Body: Buffer.alloc(200_000, 8),
+            IfNoneMatch: "*",
+          }),
+        )
+        .then(
+          () => "stored",
+          (error: Error) => error.name,
+        );
+      expect(refused).to.equal("PreconditionFailed");
+      const s3Dir = join(test.cloud.dataDir, "s3");
+      const files = readdirSync(join(s3Dir, "_bodies")).flatMap((dir) =>
+        readdirSync(join(s3Dir, "_bodies", dir)),
+      );
+      expect(files).to.have.length(1);
+      expect(readdirSync(join(s3Dir, "_incoming"))).to.deep.equal([]);
+      for (const Key of ["one", "two", "three"]) {
+        const got = await s3.send(new GetObjectCommand({ Bucket: "shared", Key }));
+        expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).to.equal(true);
+      }
+    } finally {
+      await test.stop();
+    }
+  });
+
   it("keeps every acknowledged write, and no listed key without its body, when killed -9 during a burst of PUTs", async function () {
     this.timeout(120_000);
     const stateDir = mkdtempSync(join(tmpdir(), "s3size-kill-"));

@@ -70,19 +70,24 @@ async function putObject(env: S3Env, call: S3Call, res: ServerResponse): Promise
   const metadata = userMetadata(call.req.headers);
   const tags = objectTags(call);
   const body = await env.store.stage(upload.body);
-  const { version, bucket } = await env.store.putObject(call.bucket, call.key, (tx) => {
-    checkConditionalWrite(call, tx);
-    return {
-      key: call.key,
-      body,
-      size: body.size,
-      etag: body.md5,
-      headers,
-      metadata,
-      ...(tags ? { tags } : {}),
-      ...(upload.checksum ? { checksum: upload.checksum } : {}),
-    };
-  });
+  const { version, bucket } = await env.store.putObject(
+    call.bucket,
+    call.key,
+    (tx) => {
+      checkConditionalWrite(call, tx);
+      return {
+        key: call.key,
+        body,
+        size: body.size,
+        etag: body.md5,
+        headers,
+        metadata,
+        ...(tags ? { tags } : {}),
+        ...(upload.checksum ? { checksum: upload.checksum } : {}),
+      };
+    },
+    body,
+  );
   await env.notifier.publish(
     bucket,
     createdChange("s3:ObjectCreated:Put", "PutObject", bucket, version),

@@ -180,8 +180,11 @@ export class S3Store {
     bucket: string,
     key: string,
     input: NewVersion | ((tx: Transaction) => NewVersion),
+    /** The body `input` (a function) will name, so its temporary file goes whether the write lands or not. */
+    body?: StagedBody,
   ): Promise<{ version: ObjectVersion; replaced?: ObjectVersion; bucket: BucketRecord }> {
-    const staged = typeof input === "object" && typeof input.body === "object" ? input.body : undefined;
+    const staged =
+      body ?? (typeof input === "object" && typeof input.body === "object" ? input.body : undefined);
     try {
       return await this.write((tx) => {
         const record = tx.get<BucketRecord>(keys.bucket(bucket));
