@@ -78,6 +78,20 @@ export function verifyChecksums(payload: Buffer, values: HeaderValues): ObjectCh
   return kept;
 }
 
+/** A SigV4 payload hash (x-amz-content-sha256) must be the SHA-256 of the body, as S3 checks it. */
+export function verifyPayloadHash(body: Buffer, declared: string | string[] | undefined): void {
+  if (typeof declared !== "string" || !/^[0-9a-f]{64}$/.test(declared)) return;
+  const computed = createHash("sha256").update(body).digest("hex");
+  if (computed !== declared) {
+    throw new S3Failure(
+      400,
+      "XAmzContentSHA256Mismatch",
+      "The provided 'x-amz-content-sha256' header does not match what was computed.",
+      { ClientComputedContentSHA256: declared, S3ComputedContentSHA256: computed },
+    );
+  }
+}
+
 /** Whether a request carries an integrity check S3 requires on some calls (DeleteObjects, PutBucket*). */
 export function hasIntegrityCheck(values: HeaderValues): boolean {
   return (

@@ -5,6 +5,7 @@ import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import { authorize } from "../authorization.ts";
 import type { CloudContext, EdgeRequest, IamRequirement, Service } from "../types.ts";
+import { verifyPayloadHash } from "./checksums.ts";
 import { CORS_NOT_ALLOWED, corsHeaders, matchCorsRule } from "./cors.ts";
 import { S3Failure } from "./failure.ts";
 import { createNotifier } from "./notifier.ts";
@@ -126,6 +127,7 @@ async function dispatch(env: S3Env, call: S3Call, res: ServerResponse): Promise<
   if (req.method === "OPTIONS") return preflight(env, call, res);
   addCorsHeaders(env, call);
   checkPresignedQuery(req.query);
+  verifyPayloadHash(req.body, req.headers["x-amz-content-sha256"]);
   const operation = findOperation(call);
   checkRegion(env, call, operation.name);
   // Every bucket here is the account's own: a caller expecting another owner is refused, as on S3.

@@ -412,6 +412,18 @@ describe("local S3 objects", () => {
       ).to.equal("BadDigest");
     });
 
+    it("refuses a body whose signed payload hash does not match with XAmzContentSHA256Mismatch", async () => {
+      const hash = createHash("sha256").update("other").digest("hex");
+      const tampered = await raw(test.cloud.endpoint, "PUT", "/objects/tampered", {
+        headers: { "x-amz-content-sha256": hash },
+        body: "hello",
+      });
+      expect([tampered.status, tampered.code]).to.deep.equal([400, "XAmzContentSHA256Mismatch"]);
+      expect(
+        await failure(s3.send(new HeadObjectCommand({ Bucket: "objects", Key: "tampered" }))),
+      ).to.be.instanceOf(NotFound);
+    });
+
     it("refuses a body whose Content-MD5 or CRC32 does not match with BadDigest", async () => {
       const wrongMd5 = await raw(test.cloud.endpoint, "PUT", "/objects/md5", {
         headers: { "content-md5": createHash("md5").update("other").digest("base64") },
