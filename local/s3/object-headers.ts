@@ -58,7 +58,8 @@ export function storedHeaders(headers: Record<string, string | string[] | undefi
 
 /** x-amz-meta-* headers (names lower case, prefix dropped), at most 2 KB as on S3. */
 export function userMetadata(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const metadata: Record<string, string> = {};
+  // Names come from the request: "x-amz-meta-__proto__" must be a plain entry, not a prototype.
+  const metadata: Record<string, string> = Object.create(null);
   let size = 0;
   for (const [name, raw] of Object.entries(headers)) {
     if (!name.startsWith("x-amz-meta-") || raw === undefined) continue;

@@ -102,6 +102,20 @@ describe("local S3 objects", () => {
       expect(overridden.ContentType).to.equal("text/plain");
     });
 
+    it("keeps user metadata named like prototype members as plain entries", async () => {
+      const put = await raw(test.cloud.endpoint, "PUT", "/objects/proto", {
+        headers: { "x-amz-meta-__proto__": "p", "x-amz-meta-constructor": "c", "x-amz-meta-tostring": "t" },
+        body: "x",
+      });
+      expect(put.status).to.equal(200);
+      const head = await raw(test.cloud.endpoint, "HEAD", "/objects/proto");
+      expect([
+        head.headers["x-amz-meta-__proto__"],
+        head.headers["x-amz-meta-constructor"],
+        head.headers["x-amz-meta-tostring"],
+      ]).to.deep.equal(["p", "c", "t"]);
+    });
+
     it("copies metadata with the COPY directive, replaces it with REPLACE, and refuses a copy onto itself that changes nothing", async () => {
       await s3.send(
         new PutObjectCommand({
