@@ -139,6 +139,14 @@ export function formatResults(r: BenchResults): string {
             `PutObject ${kb(r.s3.putObject.bytes)}, ${r.s3.putObject.inFlight} in flight (client in a worker thread)`,
             formatSummary(r.s3.putObject.objectsPerSecond, "objects/s"),
           ],
+          ...(r.s3.putObject.emulatorCpuMsPerPut
+            ? [
+                [
+                  "emulator CPU per PutObject (its thread's time)",
+                  formatSummary(r.s3.putObject.emulatorCpuMsPerPut),
+                ],
+              ]
+            : []),
           ...r.s3.listPages.flatMap((p) => [
             [`ListObjectsV2 page at ${n(p.objects)} objects, over HTTP`, formatSummary(p.httpMs)],
             [`ListObjectsV2 page at ${n(p.objects)} objects, through the SDK`, formatSummary(p.sdkMs)],

@@ -1,5 +1,6 @@
 // Group 7, the local cloud's S3 store: PutObject throughput (1 KB objects, 16 in flight, from a client in
 // a worker thread) and what one ListObjectsV2 page of 1,000 keys costs as the bucket grows.
+import { readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { CreateBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { BenchCloud } from "../cloud.ts";
@@ -12,6 +13,11 @@ export interface PutRateFigure {
   inFlight: number;
   objectsPerSample: number;
   objectsPerSecond: Summary;
+  /**
+   * CPU time of the emulator's thread per PutObject (Linux only): what a put costs the emulator,
+   * whatever else the machine is running; 1,000 / this is the rate one free core could serve.
+   */
+  emulatorCpuMsPerPut?: Summary;
 }
 
 export interface ListPageFigure {
@@ -33,6 +39,17 @@ export interface S3BenchOptions {
   putsPerSample: number;
   listSizes: number[];
   listRuns: number;
+}
+
+/** CPU milliseconds this process's main thread has used (user + system), from /proc; undefined elsewhere. */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    // utime and stime, the 14th and 15th fields of the line, in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 function putInWorker(load: PutLoad): Promise<number> {
@@ -58,7 +75,9 @@ export async function benchS3(cloud: BenchCloud, options: S3BenchOptions): Promi
   const putBucket = "bench-s3-puts";
   await cloud.s3.send(new CreateBucketCommand({ Bucket: putBucket }));
   const rates: number[] = [];
+  const cpuPerPut: number[] = [];
   for (let sample = 0; sample < options.putSamples; sample++) {
+    const cpuBefore = mainThreadCpuMs();
     const ms = await putInWorker({
       target: cloud.target,
       bucket: putBucket,
@@ -68,6 +87,9 @@ export async function benchS3(cloud: BenchCloud, options: S3BenchOptions): Promi
       inFlight: 16,
     });
     rates.push(Math.round(options.putsPerSample / (ms / 1000)));
+    const cpuAfter = mainThreadCpuMs();
+    if (cpuBefore !== undefined && cpuAfter !== undefined)
+      cpuPerPut.push((cpuAfter - cpuBefore) / options.putsPerSample);
   }
 
   const listPages: ListPageFigure[] = [];
@@ -104,6 +126,7 @@ export async function benchS3(cloud: BenchCloud, options: S3BenchOptions): Promi
       inFlight: 16,
       objectsPerSample: options.putsPerSample,
       objectsPerSecond: summarize(rates),
+      ...(cpuPerPut.length > 0 ? { emulatorCpuMsPerPut: summarize(cpuPerPut) } : {}),
     },
     listPages,
   };
