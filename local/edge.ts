@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readBody } from "./protocol/http.ts";
 import { sendAwsJsonError, sendJson, sendRestJsonError } from "./protocol/json.ts";
 import { sendQueryError, sendS3Error } from "./protocol/xml.ts";
+import { readOutbox } from "./sns/outbox.ts";
 import type { ApiGatewayService, CloudContext, EdgeRequest, ExecuteApiTarget, Service } from "./types.ts";
 
 export type Route =
@@ -14,6 +15,9 @@ export type Route =
 const TARGET_PREFIXES: Array<[string, string]> = [
   ["DynamoDB_", "dynamodb"],
   ["Logs_", "logs"],
+  ["AmazonSQS.", "sqs"],
+  ["AWSEvents.", "events"],
+  ["GraniteServiceVersion20100801.", "monitoring"],
 ];
 
 /** Reads "Credential=AKID/20240101/us-east-1/s3/aws4_request" from a header or a presigned query. */
@@ -48,6 +52,7 @@ export function routeRequest(
   if (legacy)
     return { kind: "execute-api", target: { apiId: legacy[1]!, stage: legacy[2]!, path: legacy[3] ?? "/" } };
   if (path.startsWith("/_s3size/")) return { kind: "admin", action: path.slice("/_s3size/".length) };
+  if (path.startsWith("/_aws/sns/")) return { kind: "service", service: "sns" };
 
   const scope = credentialScope(headers.authorization, query);
   const target = typeof headers["x-amz-target"] === "string" ? headers["x-amz-target"] : undefined;
@@ -60,16 +65,45 @@ export function routeRequest(
     const byTarget = TARGET_PREFIXES.find(([prefix]) => target.startsWith(prefix))?.[1];
     if (byTarget) return { kind: "service", service: byTarget };
   }
+  const link = snsLink(path, query);
+  if (link) return link;
   // Unsigned requests (a browser following a link, curl) are S3's, as on AWS's S3 endpoints.
   return { kind: "service", service: "s3" };
+}
+
+/**
+ * The unsigned links SNS sends (ConfirmSubscription in a confirmation email, Unsubscribe in every
+ * notification), in the region of the topic they name.
+ */
+function snsLink(path: string, query: URLSearchParams): Route | undefined {
+  const action = query.get("Action");
+  if (path !== "/" || (action !== "ConfirmSubscription" && action !== "Unsubscribe")) return undefined;
+  const region = (query.get("TopicArn") ?? query.get("SubscriptionArn") ?? "").split(":")[3];
+  return { kind: "service", service: "sns", ...(region ? { region } : {}) };
 }
 
 /** Calls that change or describe resources; data-plane calls (object I/O, Query, Invoke, PutLogEvents) are never throttled. */
 export function isControlPlane(
   service: string,
-  req: Pick<EdgeRequest, "method" | "path" | "query" | "target">,
+  req: Pick<EdgeRequest, "method" | "path" | "query" | "target"> & { body?: Buffer },
 ): boolean {
+  // The messaging services' data plane; only their JSON calls are throttled (the SDK's wire).
+  const operation = req.target?.split(".").pop();
   switch (service) {
+    case "sqs":
+      return operation !== undefined && !/Message|PurgeQueue/.test(operation);
+    case "events":
+      return operation !== undefined && !/^(PutEvents|TestEventPattern)$/.test(operation);
+    case "monitoring":
+      return (
+        operation !== undefined &&
+        !/^(PutMetricData|GetMetricStatistics|GetMetricData|ListMetrics)$/.test(operation)
+      );
+    case "sns": {
+      const action =
+        req.query.get("Action") ?? new URLSearchParams(req.body?.toString("utf8") ?? "").get("Action");
+      return action !== null && !/^(Publish|PublishBatch|ConfirmSubscription)$/.test(action);
+    }
     case "iam":
     case "apigateway":
       return true;
@@ -98,6 +132,15 @@ export function sendThrottle(service: string, res: ServerResponse): void {
     sendAwsJsonError(res, 400, code, message, "application/x-amz-json-1.0");
   } else if (service === "s3") {
     sendS3Error(res, 503, "SlowDown", message);
+  } else if (service === "sns") {
+    sendQueryError(res, 429, "Throttled", message);
+  } else if (service === "sqs" || service === "monitoring") {
+    // awsQueryCompatible: the SDK takes the error's name from x-amzn-query-error.
+    const code = service === "sqs" ? "RequestThrottled" : "Throttling";
+    const status = service === "sqs" ? 403 : 400;
+    sendJson(res, status, { __type: code, message }, "application/x-amz-json-1.0", {
+      "x-amzn-query-error": `${code};Sender`,
+    });
   } else {
     sendAwsJsonError(res, 400, "ThrottlingException", message);
   }
@@ -115,6 +158,13 @@ export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {
     if (action === "realism") {
       if (req.method === "POST") Object.assign(ctx.realism, JSON.parse(req.body.toString("utf8") || "{}"));
       return sendJson(res, 200, ctx.realism);
+    }
+    if (action === "outbox" && req.method === "GET") {
+      const to = req.query.get("to") ?? undefined;
+      const topicArn = req.query.get("topicArn") ?? undefined;
+      return sendJson(res, 200, {
+        emails: readOutbox(ctx.dataDir, { ...(to ? { to } : {}), ...(topicArn ? { topicArn } : {}) }),
+      });
     }
     sendJson(res, 404, { message: `unknown admin action ${action}` });
   };

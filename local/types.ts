@@ -30,8 +30,9 @@ export interface Service {
 }
 
 /**
- * Switches that reproduce the AWS behaviours which break naive provisioning. Off (0) by default;
- * tests and `s3size local` turn them on. The object is live: services read it on every call.
+ * Switches that reproduce the AWS behaviours which break naive provisioning. Most are off (0) by default
+ * and tests and `s3size local` turn them on; a function's Pending and InProgress times are on by default,
+ * as every client must wait for them on AWS. The object is live: services read it on every call.
  */
 export interface RealismSettings {
   /** For this long after CreateRole, Lambda refuses the role as "cannot be assumed by Lambda". */
@@ -48,16 +49,22 @@ export interface RealismSettings {
   eventDuplicates: number;
   /** S3 event notifications are delivered out of order within this window (each delayed up to it). */
   eventReorderMs: number;
+  /** How long a minute lasts for CloudWatch alarms: they are evaluated that often, over periods scaled alike (AWS: 60 000). */
+  alarmMinuteMs: number;
+  /** How long a minute of an EventBridge rate() schedule lasts (AWS: 60 000); cron schedules keep wall-clock time. */
+  scheduleMinuteMs: number;
 }
 
 export const DEFAULT_REALISM: RealismSettings = {
   iamPropagationMs: 0,
-  functionPendingMs: 0,
-  functionUpdateMs: 0,
+  functionPendingMs: 400,
+  functionUpdateMs: 300,
   throttleEveryN: 0,
   asyncRetryDelayMs: 1000,
   eventDuplicates: 0,
   eventReorderMs: 0,
+  alarmMinuteMs: 60_000,
+  scheduleMinuteMs: 60_000,
 };
 
 export interface InvokeCaller {
@@ -65,6 +72,8 @@ export interface InvokeCaller {
   principal: string;
   sourceArn?: string;
   sourceAccount?: string;
+  /** The caller's region: a function named without an ARN is looked up there (default: the cloud's). */
+  region?: string;
 }
 
 export interface InvokeResult {
@@ -87,7 +96,7 @@ export interface LambdaInternal {
     payload: Buffer,
     options: { invocationType: "RequestResponse" | "Event"; caller?: InvokeCaller },
   ): Promise<InvokeResult>;
-  functionExists(functionNameOrArn: string): boolean;
+  functionExists(functionNameOrArn: string, region?: string): boolean;
   /** Whether the function's resource policy lets this principal (and source) invoke it. */
   isInvokeAllowed(functionNameOrArn: string, caller: InvokeCaller): boolean;
 }

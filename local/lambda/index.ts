@@ -1,15 +1,17 @@
 // The local cloud's Lambda: the restJson API, the function store, execution environments in child
 // processes, and `ctx.lambda` for the services that invoke functions (S3 notifications, API Gateway).
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { sendRestJsonError } from "../protocol/json.ts";
-import type { CloudContext, Service } from "../types.ts";
+import type { CloudContext, RealismSettings, Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
 import { EnvironmentPool } from "./environments.ts";
 import { LambdaError } from "./errors.ts";
-import { FunctionStore } from "./functions.ts";
-import { assertActive, findFunction, Invoker } from "./invoke.ts";
+import { type FunctionRecord, FunctionStore } from "./functions.ts";
+import { Invoker } from "./invoke.ts";
+import { assertActive, findForService } from "./lookup.ts";
 import { isInvokeAllowed } from "./permissions.ts";
+import { runtimeModulesPath } from "./runtime-modules.ts";
 
 export interface LambdaServiceOptions {
   /** How long an idle environment stays warm before it is stopped. */
@@ -28,29 +30,43 @@ export async function createLambdaService(
   ctx: CloudContext,
   options: LambdaServiceOptions = {},
 ): Promise<Service> {
-  const store = new FunctionStore(join(ctx.dataDir, "lambda"));
+  const root = join(ctx.dataDir, "lambda");
+  const store = new FunctionStore(root);
+  const runtimeDir = join(root, "runtime");
+  store.code.linkRuntimeModules(runtimeModulesPath(runtimeDir));
   const pool = new EnvironmentPool({
     idleMs: options.idleMs ?? 180_000,
     maxEnvironments: options.maxEnvironments ?? defaultMaxEnvironments(),
+    runtimeDir,
+    confineImports: store.code.importsCouldClimbOut(),
+    verifyCode: async (codeDir) => {
+      await store.code.verified(basename(codeDir));
+    },
     logs: () => ctx.logs,
+    iam: () => ctx.iam,
     debug: (message) => ctx.debug(message),
   });
   const invoker = new Invoker(ctx, store, pool);
-  const api = new LambdaApi(ctx, store, pool, invoker);
+  const api = new LambdaApi({ ctx, store, pool, invoker });
+  const find = (nameOrArn: string, region = ctx.region) => findForService(store, nameOrArn, region);
 
   ctx.lambda = {
-    async invoke(nameOrArn, payload, { invocationType }) {
-      const record = findFunction(store, nameOrArn);
-      assertActive(record, ctx.realism);
+    async invoke(nameOrArn, payload, { invocationType, caller }) {
+      const record = find(nameOrArn, caller?.region);
       if (invocationType === "Event") {
-        invoker.enqueue(record, payload);
+        // A service's asynchronous delivery (S3's) is retried by that service until the function is
+        // Active; the event then joins the function's queue as any other.
+        const wait = pendingFor(record, ctx.realism);
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        invoker.enqueue(find(nameOrArn, caller?.region), payload);
         return { statusCode: 202, payload: Buffer.alloc(0), executedVersion: "$LATEST" };
       }
+      assertActive(record, ctx.realism);
       return invoker.invoke(record, payload);
     },
-    functionExists(nameOrArn) {
+    functionExists(nameOrArn, region) {
       try {
-        findFunction(store, nameOrArn);
+        find(nameOrArn, region);
         return true;
       } catch {
         return false;
@@ -58,7 +74,7 @@ export async function createLambdaService(
     },
     isInvokeAllowed(nameOrArn, caller) {
       try {
-        return isInvokeAllowed(findFunction(store, nameOrArn).policy, caller);
+        return isInvokeAllowed(find(nameOrArn, caller.region).policy, caller);
       } catch {
         return false;
       }
@@ -80,4 +96,9 @@ export async function createLambdaService(
       await pool.close();
     },
   };
+}
+
+/** How long a function stays Pending from now (0 when it is Active). */
+function pendingFor(record: FunctionRecord, realism: RealismSettings): number {
+  return Math.max(0, record.createdAt + realism.functionPendingMs - Date.now());
 }

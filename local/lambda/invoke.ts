@@ -1,37 +1,12 @@
 // Invocation: finds the function, refuses it while Pending, runs it in an environment, shapes the result
 // as Invoke returns it; Event invocations are queued and retried on function error as AWS does.
-import type { CloudContext, InvokeResult, RealismSettings } from "../types.ts";
+import type { CloudContext, InvokeResult } from "../types.ts";
 import type { EnvironmentPool } from "./environments.ts";
-import { LambdaError, notFound } from "./errors.ts";
-import { type FunctionRecord, type FunctionStore, functionArn, functionState } from "./functions.ts";
+import { type FunctionRecord, type FunctionStore, functionArn } from "./functions.ts";
 
 /** AWS's default MaximumRetryAttempts for asynchronous invocation. */
 const MAX_RETRY_ATTEMPTS = 2;
 const TAIL_BYTES = 4096;
-
-/** A function name, partial ARN or full ARN, with an optional `$LATEST` qualifier, to a record. */
-export function findFunction(store: FunctionStore, nameOrArn: string, qualifier?: string): FunctionRecord {
-  const match = nameOrArn.match(
-    /^(?:arn:aws[\w-]*:lambda:[^:]+:\d{12}:function:|\d{12}:function:)?([^:]+)(?::(.+))?$/,
-  );
-  const name = match?.[1] ?? nameOrArn;
-  const record = store.functions.get(name);
-  const wanted = qualifier ?? match?.[2];
-  if (!record) throw notFound(`arn:aws:lambda:us-east-1:000000000000:function:${name}`);
-  if (wanted !== undefined && wanted !== "$LATEST") throw notFound(`${functionArn(record)}:${wanted}`);
-  return record;
-}
-
-export function assertActive(record: FunctionRecord, realism: RealismSettings): void {
-  const state = functionState(record, realism);
-  if (state !== "Active") {
-    throw new LambdaError(
-      409,
-      "ResourceConflictException",
-      `The operation cannot be performed at this time. The function is currently in the following state: ${state}`,
-    );
-  }
-}
 
 export class Invoker {
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -52,6 +27,7 @@ export class Invoker {
         codeDir,
         handler: record.handler,
         runtime: record.runtime,
+        role: record.role,
         timeoutSeconds: record.timeout,
         memorySize: record.memorySize,
         region: record.region,
@@ -73,7 +49,7 @@ export class Invoker {
   /** Queues an Event invocation: runs it soon, retries a function error up to twice, then drops it. */
   enqueue(record: FunctionRecord, payload: Buffer): void {
     const attempt = (number: number) => {
-      const current = this.store.functions.get(record.name);
+      const current = this.store.get(record.region, record.name);
       if (!current) return this.ctx.debug(`lambda: dropped event for deleted function ${record.name}`);
       this.invoke(current, payload).then(
         (result) => {
