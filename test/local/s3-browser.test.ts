@@ -166,6 +166,14 @@ describe("local S3 for browsers: POST Object and CORS", () => {
       }
     });
 
+    it("refuses a bucket POST that is not a multipart form with 412", async () => {
+      const answer = await raw(test.cloud.endpoint, "POST", "/dropbox", {
+        headers: { "content-type": "text/plain" },
+        body: "key=x",
+      });
+      expect([answer.status, answer.code]).to.deep.equal([412, "PreconditionFailed"]);
+    });
+
     it("refuses a form without a key field, or without its signature fields", async () => {
       const fields = presignedPost("dropbox", limited, { key: "uploads/k" });
       const { key: _key, ...withoutKey } = fields;

@@ -11,10 +11,14 @@ import {
   GetBucketAclCommand,
   GetBucketCorsCommand,
   GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetBucketLocationCommand,
+  GetBucketLoggingCommand,
   GetBucketNotificationConfigurationCommand,
   GetBucketPolicyCommand,
+  GetBucketRequestPaymentCommand,
   GetBucketTaggingCommand,
+  GetBucketWebsiteCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
   ListBucketsCommand,
@@ -254,10 +258,26 @@ describe("local S3 buckets", () => {
       await s3.send(new ListObjectsV2Command({ Bucket: "east-bucket", ExpectedBucketOwner: "000000000000" }));
     });
 
-    it("names subresources it does not emulate as NotImplemented rather than misreading them", async () => {
-      const lifecycle = await raw(test.cloud.endpoint, "GET", "/east-bucket?lifecycle");
-      expect(lifecycle.status).to.equal(501);
-      expect(lifecycle.code).to.equal("NotImplemented");
+    it("answers reads of settings it does not keep as S3 does for a bucket without them, and refuses writes as NotImplemented", async () => {
+      const lifecycle = await failure(
+        s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: "east-bucket" })),
+      );
+      expect([lifecycle.name, lifecycle.$metadata.httpStatusCode]).to.deep.equal([
+        "NoSuchLifecycleConfiguration",
+        404,
+      ]);
+      const website = await failure(s3.send(new GetBucketWebsiteCommand({ Bucket: "east-bucket" })));
+      expect(website.name).to.equal("NoSuchWebsiteConfiguration");
+      expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket: "east-bucket" }))).Payer).to.equal(
+        "BucketOwner",
+      );
+      expect((await s3.send(new GetBucketLoggingCommand({ Bucket: "east-bucket" }))).LoggingEnabled).to.equal(
+        undefined,
+      );
+      const put = await raw(test.cloud.endpoint, "PUT", "/east-bucket?lifecycle", {
+        body: "<LifecycleConfiguration/>",
+      });
+      expect([put.status, put.code]).to.deep.equal([501, "NotImplemented"]);
     });
   });
 

@@ -2,6 +2,7 @@
 // method and subresource, as S3's REST API tells them apart.
 import { S3Failure } from "../failure.ts";
 import { header, type S3Call } from "../wire.ts";
+import { absentSettingOperations } from "./absent-settings.ts";
 import { aclOperations } from "./acl.ts";
 import { bucketSettingOperations } from "./bucket-settings.ts";
 import { bucketOperations } from "./buckets.ts";
@@ -25,11 +26,15 @@ export const S3_OPERATIONS: S3Operation[] = [
   ...objectSettingOperations,
   ...multipartOperations,
   ...aclOperations,
+  ...absentSettingOperations,
 ];
 
 const SERVED = new Set(S3_OPERATIONS.map((operation) => operation.subresource).filter(Boolean));
 
-/** Subresources S3 has and the local cloud does not emulate: named as such rather than misread. */
+/**
+ * Subresources S3 has and the local cloud does not emulate: named as such rather than misread (reads of
+ * the bucket settings among them are served by absent-settings.ts).
+ */
 const NOT_EMULATED = new Set([
   "accelerate",
   "analytics",
@@ -65,6 +70,14 @@ export function scopeOf(call: S3Call): S3Operation["scope"] {
 export function findOperation(call: S3Call): S3Operation {
   const scope = scopeOf(call);
   const subresource = subresourceOf(call.req.query);
+  const operation = S3_OPERATIONS.find(
+    (candidate) =>
+      candidate.scope === scope &&
+      candidate.subresource === subresource &&
+      candidate.method === call.req.method &&
+      (candidate.when?.(call) ?? true),
+  );
+  if (operation) return operation;
   if (NOT_EMULATED.has(subresource)) {
     throw new S3Failure(
       501,
@@ -75,18 +88,8 @@ export function findOperation(call: S3Call): S3Operation {
       },
     );
   }
-  const candidates = S3_OPERATIONS.filter(
-    (operation) =>
-      operation.scope === scope && operation.subresource === subresource && (operation.when?.(call) ?? true),
-  );
-  const operation = candidates.find((candidate) => candidate.method === call.req.method);
-  if (operation) return operation;
-  if (
-    scope === "bucket" &&
-    call.req.method === "POST" &&
-    subresource === "" &&
-    !/^multipart\/form-data/i.test(header(call, "content-type") ?? "")
-  ) {
+  const form = /^multipart\/form-data/i.test(header(call, "content-type") ?? "");
+  if (scope === "bucket" && call.req.method === "POST" && subresource === "" && !form) {
     throw new S3Failure(
       412,
       "PreconditionFailed",

@@ -57,6 +57,7 @@ export const postObjectOperation: S3Operation = {
   scope: "bucket",
   method: "POST",
   subresource: "",
+  when: (call) => /^multipart\/form-data/i.test(header(call, "content-type") ?? ""),
   // The key is in the form: PutObject on it is authorized once the form is read.
   iam: () => [],
   async run(env, call, res) {
