@@ -20,6 +20,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetBucketCorsCommand,
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
@@ -38,6 +39,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { historyTableDefinition } from "../../handlers/common/history.ts";
+import { runningS3Store } from "../../local/s3/index.ts";
 import { clientsFor, startTestCloud } from "./cloud.ts";
 
 const FIXTURE = new URL("./fixtures/s3rver-state/", import.meta.url).pathname;
@@ -263,6 +265,42 @@ describe("local S3 store on disk", () => {
       expect((await large.Body!.transformToByteArray()).length).to.equal(64 * 1024);
     } finally {
       await second.stop();
+    }
+  });
+
+  it("keeps a bucket's counts exact through a storm of concurrent puts, overwrites and deletes", async () => {
+    const test = await startTestCloud();
+    try {
+      const { s3 } = test.clients;
+      await s3.send(new CreateBucketCommand({ Bucket: "counted" }));
+      await s3.send(
+        new PutBucketVersioningCommand({ Bucket: "counted", VersioningConfiguration: { Status: "Enabled" } }),
+      );
+      const writes = Array.from({ length: 300 }, (_, i) => {
+        const Key = `k${i % 37}`;
+        return i % 5 === 4
+          ? s3.send(new DeleteObjectCommand({ Bucket: "counted", Key }))
+          : s3.send(
+              new PutObjectCommand({
+                Bucket: "counted",
+                Key,
+                Body: Buffer.alloc(((i * 997) % 40_000) + 1),
+              }),
+            );
+      });
+      await Promise.all(writes);
+      const current = await s3.send(new ListObjectsV2Command({ Bucket: "counted" }));
+      const all = await s3.send(new ListObjectVersionsCommand({ Bucket: "counted", MaxKeys: 1000 }));
+      const stats = runningS3Store(test.cloud.dataDir)!.stats("counted");
+      expect(stats.objects).to.equal(current.KeyCount);
+      expect(stats.bytes).to.equal((current.Contents ?? []).reduce((sum, object) => sum + object.Size!, 0));
+      expect(stats.versions).to.equal((all.Versions?.length ?? 0) + (all.DeleteMarkers?.length ?? 0));
+      expect(stats.versionBytes).to.equal(
+        (all.Versions ?? []).reduce((sum, version) => sum + version.Size!, 0),
+      );
+      expect(stats.versions).to.equal(300);
+    } finally {
+      await test.stop();
     }
   });
 

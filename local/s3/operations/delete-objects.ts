@@ -35,41 +35,36 @@ export const deleteObjectsOperation: S3Operation = {
     });
     if (entries.length === 0 || entries.length > 1000) throw malformedXml();
     const quiet = xmlText(root, "Quiet") === "true";
-    const results: string[] = [];
-    for (const entry of entries) {
-      const keyField = `<Key>${xmlEscape(entry.key)}</Key>${xmlField("VersionId", entry.versionId)}`;
-      const error = (code: string, message: string) =>
-        results.push(
-          `<Error>${keyField}<Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error>`,
-        );
-      const decision = env.authorize(call, {
-        action: entry.versionId !== undefined ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
-        resources: [objectArn(call.bucket, entry.key)],
-        ...(entry.versionId !== undefined ? { context: { "s3:versionid": entry.versionId } } : {}),
-      });
-      if (!decision.allowed) {
-        error("AccessDenied", decision.message);
-        continue;
-      }
-      if (
-        entry.versionId !== undefined &&
-        entry.versionId !== "null" &&
-        seqOfVersionId(entry.versionId) === undefined
-      ) {
-        error("NoSuchVersion", "The specified version does not exist.");
-        continue;
-      }
-      const result = await env.store.deleteObject(call.bucket, entry.key, entry.versionId);
-      const change = removedChange(result, entry.key);
-      if (change) await env.notifier.publish(result.bucket, change, call);
-      if (quiet) continue;
-      const marker = result.marker
-        ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${result.marker.versionId}</DeleteMarkerVersionId>`
-        : result.removed?.deleteMarker
-          ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${result.removed.versionId}</DeleteMarkerVersionId>`
+    // Each key is its own delete, all under way at once: the store commits them together.
+    const results = await Promise.all(
+      entries.map(async (entry): Promise<string> => {
+        const keyField = `<Key>${xmlEscape(entry.key)}</Key>${xmlField("VersionId", entry.versionId)}`;
+        const error = (code: string, message: string) =>
+          `<Error>${keyField}<Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error>`;
+        const decision = env.authorize(call, {
+          action: entry.versionId !== undefined ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
+          resources: [objectArn(call.bucket, entry.key)],
+          ...(entry.versionId !== undefined ? { context: { "s3:versionid": entry.versionId } } : {}),
+        });
+        if (!decision.allowed) return error("AccessDenied", decision.message);
+        if (
+          entry.versionId !== undefined &&
+          entry.versionId !== "null" &&
+          seqOfVersionId(entry.versionId) === undefined
+        ) {
+          return error("NoSuchVersion", "The specified version does not exist.");
+        }
+        const result = await env.store.deleteObject(call.bucket, entry.key, entry.versionId);
+        const change = removedChange(result, entry.key);
+        if (change) await env.notifier.publish(result.bucket, change, call);
+        if (quiet) return "";
+        const marker = result.marker ?? (result.removed?.deleteMarker ? result.removed : undefined);
+        const markerFields = marker
+          ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${marker.versionId}</DeleteMarkerVersionId>`
           : "";
-      results.push(`<Deleted>${keyField}${marker}</Deleted>`);
-    }
+        return `<Deleted>${keyField}${markerFields}</Deleted>`;
+      }),
+    );
     sendXml(res, call, 200, `<DeleteResult ${S3_NS}>${results.join("")}</DeleteResult>`);
   },
 };
