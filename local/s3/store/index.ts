@@ -359,15 +359,6 @@ export class S3Store {
 
   // Listings
 
-  /** Entries of the current-version index from `start` (inclusive unless `exclusive`) up to `end`. */
-  iterateCurrent(options: { gt?: Buffer; gte?: Buffer; lt: Buffer }) {
-    return this.db.iterator(options);
-  }
-
-  iterateVersions(options: { gt?: Buffer; gte?: Buffer; lt: Buffer }) {
-    return this.db.iterator(options);
-  }
-
   readBody(body: BodyRef, range?: { start: number; end: number }) {
     return this.bodies.read(body, range);
   }

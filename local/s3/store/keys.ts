@@ -36,7 +36,6 @@ function invertedSeq(seq: number): Buffer {
 export const keys = {
   bucket: (bucket: string) => Buffer.from(`b\0${bucket}`, "latin1"),
   buckets: { gt: Buffer.from("b\0", "latin1"), lt: Buffer.from("b\x01", "latin1") },
-  bucketName: (entry: Buffer) => entry.subarray(2).toString("latin1"),
 
   /** Counts and bytes per bucket, kept with every write so DeleteBucket and the console need no scan. */
   stats: (bucket: string) => Buffer.from(`k\0${bucket}`, "latin1"),
