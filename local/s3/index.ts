@@ -10,7 +10,7 @@ import { CORS_NOT_ALLOWED, corsHeaders, matchCorsRule } from "./cors.ts";
 import { S3Failure } from "./failure.ts";
 import { createNotifier } from "./notifier.ts";
 import { findOperation, scopeOf } from "./operations/index.ts";
-import { bucketOfArn, type S3Env } from "./operations/table.ts";
+import { bucketOfArn, denial, type S3Env } from "./operations/table.ts";
 import { checkPresignedQuery } from "./presign.ts";
 import { convertS3rverState } from "./store/conversion.ts";
 import { noSuchBucket, S3Store } from "./store/index.ts";
@@ -137,7 +137,7 @@ async function dispatch(env: S3Env, call: S3Call, res: ServerResponse): Promise<
   }
   for (const requirement of operation.iam(call)) {
     const decision = authorizeCall(env, call, requirement);
-    if (!decision.allowed) throw new S3Failure(403, "AccessDenied", decision.message);
+    if (!decision.allowed) throw denial(decision);
   }
   env.ctx.debug(`s3: ${operation.name} ${call.bucket}/${call.key}`);
   await operation.run(env, call, res);

@@ -6,7 +6,7 @@ import { S3Failure } from "../failure.ts";
 import { seqOfVersionId } from "../store/versions.ts";
 import { malformedXml, S3_NS, sendXml, xmlBody, xmlField } from "../wire.ts";
 import { removedChange } from "./objects.ts";
-import { objectArn, requireBucket, type S3Operation } from "./table.ts";
+import { denial, objectArn, requireBucket, type S3Operation } from "./table.ts";
 
 interface Entry {
   key: string;
@@ -46,7 +46,10 @@ export const deleteObjectsOperation: S3Operation = {
           resources: [objectArn(call.bucket, entry.key)],
           ...(entry.versionId !== undefined ? { context: { "s3:versionid": entry.versionId } } : {}),
         });
-        if (!decision.allowed) return error("AccessDenied", decision.message);
+        if (!decision.allowed) {
+          const refusal = denial(decision);
+          return error(refusal.code, refusal.message);
+        }
         if (
           entry.versionId !== undefined &&
           entry.versionId !== "null" &&

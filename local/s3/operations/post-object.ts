@@ -10,7 +10,7 @@ import { checkPostPolicy } from "../post-policy.ts";
 import { checkTags, OBJECT_TAG_LIMIT, tagsFromXml } from "../tags.ts";
 import { header, parseXmlBody, S3_NS, type S3Call, sendEmpty, sendXml } from "../wire.ts";
 import { createdChange } from "./objects.ts";
-import { objectArn, requireBucket, type S3Operation } from "./table.ts";
+import { denial, objectArn, requireBucket, type S3Operation } from "./table.ts";
 
 function invalidArgument(message: string, name: string, value = ""): S3Failure {
   return new S3Failure(400, "InvalidArgument", message, { ArgumentName: name, ArgumentValue: value });
@@ -77,7 +77,7 @@ export const postObjectOperation: S3Operation = {
       action: "s3:PutObject",
       resources: [objectArn(call.bucket, key)],
     });
-    if (!decision.allowed) throw new S3Failure(403, "AccessDenied", decision.message);
+    if (!decision.allowed) throw denial(decision);
 
     const formHeaders = Object.fromEntries(fields);
     const tagging = fields.get("tagging");

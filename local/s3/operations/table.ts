@@ -3,6 +3,7 @@
 // lists them, and how it runs.
 import type { ServerResponse } from "node:http";
 import type { AuthorizationResult, CloudContext, IamRequirement } from "../../types.ts";
+import { S3Failure } from "../failure.ts";
 import type { Notifier } from "../notifier.ts";
 import { noSuchBucket, type S3Store } from "../store/index.ts";
 import type { BucketRecord } from "../store/records.ts";
@@ -59,6 +60,19 @@ export function onObject(action: string, versionAction?: string) {
       },
     ];
   };
+}
+
+/**
+ * S3's answer to IAM's refusal: credentials IAM does not accept have S3's own codes, anything else is
+ * AccessDenied with IAM's words.
+ */
+export function denial(decision: { message: string; credentials?: string }): S3Failure {
+  if (decision.credentials === "expired")
+    return new S3Failure(400, "ExpiredToken", "The provided token has expired.");
+  if (decision.credentials === "invalid") {
+    return new S3Failure(400, "InvalidToken", "The provided token is malformed or otherwise invalid.");
+  }
+  return new S3Failure(403, "AccessDenied", decision.message);
 }
 
 export function requireBucket(env: S3Env, call: S3Call): BucketRecord {
