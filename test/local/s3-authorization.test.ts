@@ -167,6 +167,7 @@ describe("local S3 authorization: every operation's IAM requirement", () => {
   it("authorizes each key of DeleteObjects on its own, reporting refused keys as errors", async () => {
     for (const Key of ["keep/1", "drop/1"])
       await s3.send(new PutObjectCommand({ Bucket: "other", Key, Body: "x" }));
+    requirements.length = 0;
     refuse = (requirement) =>
       requirement.resources[0]?.startsWith("arn:aws:s3:::other/keep/")
         ? { allowed: false, message: "Access Denied" }
