@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { parseXml } from "../../protocol/xml.ts";
+import { JsonFile } from "../../state.ts";
 import { parseCorsConfiguration } from "../cors.ts";
 import { storedHeaders, userMetadata } from "../object-headers.ts";
 import { tagsFromXml } from "../tags.ts";
@@ -32,14 +33,17 @@ interface OldSettings {
   tags?: Tag[];
 }
 
-function readJson<T>(path: string, fallback: T): T {
+/** An object's metadata.json; s3rver wrote it in place, so a crash could leave it cut short. */
+function readMetadata(path: string, debug: (message: string) => void): Record<string, string> {
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as T;
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, string>;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return fallback;
-    throw new Error(
-      `cannot convert the old S3 state: ${path} is not readable JSON (${(error as Error).message})`,
-    );
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      debug(
+        `s3: ${path} is not readable JSON (${(error as Error).message}); its object keeps default headers`,
+      );
+    }
+    return {};
   }
 }
 
@@ -83,6 +87,7 @@ async function convertBucket(
   name: string,
   dir: string,
   old: OldSettings | undefined,
+  debug: (message: string) => void,
 ): Promise<number> {
   const record = settingsOf(name, old, statSync(dir).birthtimeMs || statSync(dir).mtimeMs, dir);
   await store.createBucket(record);
@@ -91,7 +96,7 @@ async function convertBucket(
   for (const file of objectFiles(dir)) {
     const key = relative(dir, file).slice(0, -OBJECT_SUFFIX.length).split(sep).join("/");
     const base = file.slice(0, -"object".length);
-    const metadata = readJson<Record<string, string>>(`${base}metadata.json`, {});
+    const metadata = readMetadata(`${base}metadata.json`, debug);
     const taggingFile = `${base}tagging.xml`;
     const tags = existsSync(taggingFile)
       ? tagsFromXml(parseXml(readFileSync(taggingFile, "utf8")))
@@ -123,10 +128,11 @@ export async function convertS3rverState(options: {
     (entry) => entry.isDirectory() && OLD_BUCKET.test(entry.name),
   );
   if (oldBuckets.length === 0 && !existsSync(settingsFile)) return;
-  const settings = readJson<Record<string, OldSettings>>(settingsFile, {});
+  // A damaged settings file stops the start with the one line naming it that every state file gets.
+  const settings = new JsonFile<Record<string, OldSettings>>(settingsFile, () => ({})).load();
   for (const entry of oldBuckets) {
     const dir = join(directory, entry.name);
-    const count = await convertBucket(store, entry.name, dir, settings[entry.name]);
+    const count = await convertBucket(store, entry.name, dir, settings[entry.name], debug);
     if (existsSync(join(dir, "._S3rver_uploads"))) {
       debug(
         `s3: unfinished multipart uploads of ${entry.name} were not converted (s3rver kept them in ${dir})`,
