@@ -49,11 +49,17 @@ export interface RealismSettings {
   eventDuplicates: number;
   /** S3 event notifications are delivered out of order within this window (each delayed up to it). */
   eventReorderMs: number;
+  /** IAM enforcement for role sessions: deny as AWS would, only log what would be denied, or check nothing. */
+  iam: IamMode;
+  /** How long a global secondary index added by UpdateTable stays CREATING (backfilling) before ACTIVE. */
+  indexBackfillMs: number;
   /** How long a minute lasts for CloudWatch alarms: they are evaluated that often, over periods scaled alike (AWS: 60 000). */
   alarmMinuteMs: number;
   /** How long a minute of an EventBridge rate() schedule lasts (AWS: 60 000); cron schedules keep wall-clock time. */
   scheduleMinuteMs: number;
 }
+
+export type IamMode = "enforce" | "warn" | "off";
 
 export const DEFAULT_REALISM: RealismSettings = {
   iamPropagationMs: 0,
@@ -63,6 +69,8 @@ export const DEFAULT_REALISM: RealismSettings = {
   asyncRetryDelayMs: 1000,
   eventDuplicates: 0,
   eventReorderMs: 0,
+  iam: "enforce",
+  indexBackfillMs: 1000,
   alarmMinuteMs: 60_000,
   scheduleMinuteMs: 60_000,
 };
@@ -117,7 +125,14 @@ export interface IamRequirement {
   resourcePolicy?: string;
 }
 
-export type AuthorizationResult = { allowed: true } | { allowed: false; message: string };
+export type AuthorizationResult =
+  | { allowed: true }
+  | {
+      allowed: false;
+      message: string;
+      /** Set when the credentials themselves are refused (each protocol names these errors its own way). */
+      credentials?: "expired" | "invalid";
+    };
 
 export interface IamInternal {
   /** "propagating" while the realism delay since the role's creation has not passed. */
@@ -203,8 +218,11 @@ export interface LogEvent {
 }
 
 export interface LogsInternal {
-  /** Appends events, creating the group and stream when they do not exist (as Lambda does). */
-  putEvents(group: string, stream: string, events: LogEvent[]): void;
+  /**
+   * Appends events, creating the group and stream when they do not exist (as Lambda does), in the given
+   * region (the cloud's default region when absent).
+   */
+  putEvents(group: string, stream: string, events: LogEvent[], region?: string): void;
 }
 
 export interface CloudContext {
