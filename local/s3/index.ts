@@ -154,12 +154,18 @@ export async function createS3Service(ctx: CloudContext): Promise<Service> {
   const directory = join(ctx.dataDir, "s3");
   mkdirSync(directory, { recursive: true });
   const store = await S3Store.open(directory);
-  await convertS3rverState({
-    directory,
-    settingsFile: join(ctx.dataDir, "s3-buckets.json"),
-    store,
-    debug: ctx.debug,
-  });
+  try {
+    await convertS3rverState({
+      directory,
+      settingsFile: join(ctx.dataDir, "s3-buckets.json"),
+      store,
+      debug: ctx.debug,
+    });
+  } catch (error) {
+    // The start fails: let go of the index, so a start after the user's fix (in this process too) opens it.
+    await store.close();
+    throw error;
+  }
   void store
     .collectGarbage()
     .catch((error: unknown) =>

@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -242,6 +243,29 @@ describe("local S3 store on disk", () => {
       }
     } finally {
       await test.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  // How the refusal reads (one line naming the file) is JsonFile's, tested with every state file in corrupt-state.
+  it("stops the start on a damaged s3-buckets.json, and starts in the same process once it is moved aside", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "s3size-damaged-"));
+    const settings = join(stateDir, "local", "s3-buckets.json");
+    mkdirSync(join(stateDir, "local"), { recursive: true });
+    writeFileSync(settings, '{"half": ');
+    try {
+      const error = await startTestCloud({ stateDir }).then(
+        async (test) => {
+          await test.stop(false);
+          return undefined;
+        },
+        (caught: Error) => caught,
+      );
+      expect(error, "the start should have failed").to.be.instanceOf(Error);
+      renameSync(settings, `${settings}.corrupt`);
+      const test = await startTestCloud({ stateDir });
+      await test.stop(false);
+    } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
   });
