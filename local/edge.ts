@@ -1,6 +1,7 @@
 // The local cloud's single front door: reads each request, decides which service it is for from the
 // SigV4 credential scope (X-Amz-Target as tie-breaker), applies the throttling switch, and hands it on.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createConsole } from "./console/index.ts";
 import { handleIamReport } from "./iam/report.ts";
 import { readBody } from "./protocol/http.ts";
 import { sendAwsJsonError, sendJson, sendRestJsonError } from "./protocol/json.ts";
@@ -154,7 +155,9 @@ export interface EdgeServices {
 
 export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {
   let controlCalls = 0;
+  const localConsole = createConsole(ctx, routes.services);
   const handleAdmin = (action: string, req: EdgeRequest, res: ServerResponse) => {
+    if (action === "console" || action.startsWith("console/")) return localConsole.handle(req, res);
     if (action === "health") return sendJson(res, 200, { ok: true, services: [...routes.services.keys()] });
     if (action === "iam/report") return handleIamReport(ctx, req, res);
     if (action === "realism") {
