@@ -104,6 +104,16 @@ describe("bench harness (quick sizes)", function () {
     expect(storm.maxRecordedSizeMatchesTruth).to.equal(true);
   });
 
+  it("runs the packaged CLI: cold --help, a first demo that records 18 → 27 → 0 → 2, an unchanged setup", () => {
+    const cli = results.cli!;
+    isSummary(cli.nodeStartMs);
+    isSummary(cli.helpMs);
+    isSummary(cli.unchangedSetupMs);
+    expect(cli.firstDemo.pausesMs).to.equal(4 * QUICK_CONFIG.cli.sleepMs);
+    expect(cli.firstDemo.ms).to.be.greaterThan(cli.firstDemo.pausesMs);
+    expect(cli.firstDemo.noticedFinalRecordAfterMs).to.be.at.least(0);
+  });
+
   it("measures the S3 store's PutObject rate and a listing page at each bucket size", () => {
     const s3 = results.s3!;
     expect(s3.putObject.objectsPerSecond.median).to.be.greaterThan(0);
@@ -114,7 +124,7 @@ describe("bench harness (quick sizes)", function () {
     }
   });
 
-  it("prints a table with all seven groups", () => {
+  it("prints a table with all eight groups", () => {
     const text = formatResults(results);
     for (const heading of [
       "1. Plot rendering",
@@ -123,9 +133,10 @@ describe("bench harness (quick sizes)", function () {
       "4. Provisioning",
       "5. Packages",
       "6. Event storm",
-      "7. Local S3 store",
+      "7. The packaged CLI",
+      "8. Local S3 store",
     ])
       expect(text).to.include(heading);
-    expect(GROUPS).to.have.length(7);
+    expect(GROUPS).to.have.length(8);
   });
 });
