@@ -1,4 +1,4 @@
-// The bench harness: runs the seven groups with sizes given as parameters, so `npm run bench` (full
+// The bench harness: runs the eight groups with sizes given as parameters, so `npm run bench` (full
 // sizes) and the test (tiny sizes) run the same code. Each group returns plain figures for the table
 // and for bench/results.json.
 import { cpus } from "node:os";
@@ -14,6 +14,7 @@ import {
   teardownStack,
 } from "./groups/provisioning.ts";
 import { benchRender, type RenderFigures } from "./groups/render.ts";
+import { benchS3, type S3BenchOptions, type S3Figures } from "./groups/s3.ts";
 import { benchStorms, type StormFigure, type StormTimeout } from "./groups/storm.ts";
 import { benchTracking, type TrackingFigure } from "./groups/tracking.ts";
 import {
@@ -30,6 +31,7 @@ export const GROUPS = [
   "packages",
   "storm",
   "cli",
+  "s3",
 ] as const;
 export type Group = (typeof GROUPS)[number];
 
@@ -41,6 +43,7 @@ export interface BenchConfig {
   packages: { targets: PackageTarget[] };
   storm: { objects: number };
   cli: CliConfig;
+  s3: S3BenchOptions;
 }
 
 export const FULL_CONFIG: BenchConfig = {
@@ -56,6 +59,7 @@ export const FULL_CONFIG: BenchConfig = {
   packages: { targets: [{ target: "lambda", arch: "arm64" }, { target: "local" }] },
   storm: { objects: 500 },
   cli: { helpRuns: 10, setupRuns: 3, sleepMs: 2000 },
+  s3: { putSamples: 5, putsPerSample: 2000, listSizes: [1000, 100_000], listRuns: 15 },
 };
 
 export const QUICK_CONFIG: BenchConfig = {
@@ -71,6 +75,7 @@ export const QUICK_CONFIG: BenchConfig = {
   packages: { targets: [{ target: "local" }] },
   storm: { objects: 10 },
   cli: { helpRuns: 2, setupRuns: 1, sleepMs: 1500 },
+  s3: { putSamples: 1, putsPerSample: 50, listSizes: [1000, 2500], listRuns: 2 },
 };
 
 export interface BenchResults {
@@ -88,6 +93,7 @@ export interface BenchResults {
   /** One per tracking mode. */
   storm?: Array<StormFigure | StormTimeout>;
   cli?: CliFigures;
+  s3?: S3Figures;
 }
 
 export interface RunOptions {
@@ -144,6 +150,15 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
       }
       if (wanted("plot-reads"))
         results.plotReads = await step("plot-reads", () => benchPlotReads(cloud, config.plotReads));
+    } finally {
+      await cloud.stop();
+    }
+  }
+  if (wanted("s3")) {
+    // A cloud of its own, so the large listing buckets do not weigh on the other groups.
+    const cloud = await startBenchCloud();
+    try {
+      results.s3 = await step("s3", () => benchS3(cloud, config.s3));
     } finally {
       await cloud.stop();
     }

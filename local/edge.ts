@@ -178,12 +178,14 @@ export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {
     try {
       const body = await readBody(incoming);
       const url = new URL(incoming.url ?? "/", "http://local");
-      const route = routeRequest(url.pathname, incoming.headers, url.searchParams);
+      // The path as sent: URL would resolve "/a/../b/x" to bucket b (issue8-safety's edge does this fully).
+      const path = (incoming.url ?? "/").split("?")[0]!;
+      const route = routeRequest(path, incoming.headers, url.searchParams);
       const target = incoming.headers["x-amz-target"];
       const accessKeyId = credentialScope(incoming.headers.authorization, url.searchParams)?.accessKeyId;
       const req: EdgeRequest = {
         method: incoming.method ?? "GET",
-        path: url.pathname,
+        path,
         query: url.searchParams,
         headers: incoming.headers,
         body,

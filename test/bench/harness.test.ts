@@ -60,7 +60,7 @@ describe("bench harness (quick sizes)", function () {
       expect(t.dynamoRequests).to.equal(2);
       isSummary(t.ms);
     }
-    expect(tracking.map((t) => t.fill.method)).to.deep.equal(["PutObject", "on-disk"]);
+    expect(tracking.map((t) => t.fill.method)).to.deep.equal(["PutObject", "direct"]);
   });
 
   it("tracks incrementally with the same two DynamoDB requests and no S3 request per event at every size", () => {
@@ -137,7 +137,17 @@ describe("bench harness (quick sizes)", function () {
     expect(cli.firstDemo.noticedFinalRecordAfterMs).to.be.at.least(0);
   });
 
-  it("prints a table with all seven groups", () => {
+  it("measures the S3 store's PutObject rate and a listing page at each bucket size", () => {
+    const s3 = results.s3!;
+    expect(s3.putObject.objectsPerSecond.median).to.be.greaterThan(0);
+    expect(s3.listPages.map((p) => p.objects)).to.deep.equal(QUICK_CONFIG.s3.listSizes);
+    for (const page of s3.listPages) {
+      isSummary(page.httpMs);
+      isSummary(page.sdkMs);
+    }
+  });
+
+  it("prints a table with all eight groups", () => {
     const text = formatResults(results);
     for (const heading of [
       "1. Plot rendering",
@@ -148,8 +158,9 @@ describe("bench harness (quick sizes)", function () {
       "5. Packages",
       "6. Event storm",
       "7. The packaged CLI",
+      "8. Local S3 store",
     ])
       expect(text).to.include(heading);
-    expect(GROUPS).to.have.length(7);
+    expect(GROUPS).to.have.length(8);
   });
 });
