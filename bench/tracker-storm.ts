@@ -1,14 +1,14 @@
-// A storm of object changes and its events: puts, overwrites and deletes run against a bucket, each
-// with the S3 notification record S3 would send (size, ETag, a sequencer that orders each key's
-// changes), then delivered to the tracker as S3 may deliver them: some twice, out of order within a
-// window, several per invocation. Seeded, so a failure can be replayed.
+// A storm of object changes: puts, overwrites and deletes run against a bucket, each returned with the
+// S3 notification record it stands for (size, ETag, S3's request id, a sequencer that orders each
+// key's changes), so a test can replay the tracker's records against them. Seeded, so a failure can be
+// replayed.
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 
 export type StormEvent = ReturnType<typeof eventRecord>;
 
 /** mulberry32: a small seeded generator, enough to shuffle and pick. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -27,6 +27,7 @@ function eventRecord(
   key: string,
   sequence: number,
   change: { size: number; etag: string } | undefined,
+  requestId = `storm-${sequence}`,
 ) {
   return {
     eventVersion: "2.1",
@@ -34,7 +35,7 @@ function eventRecord(
     awsRegion: "us-east-1",
     eventTime: new Date().toISOString(),
     eventName: change ? "ObjectCreated:Put" : "ObjectRemoved:Delete",
-    responseElements: { "x-amz-request-id": `storm-${sequence}` },
+    responseElements: { "x-amz-request-id": requestId },
     s3: {
       s3SchemaVersion: "1.0",
       bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
@@ -56,7 +57,10 @@ export interface StormPlan {
   concurrency: number;
 }
 
-/** Runs the storm's changes against the bucket; the events come back in the order the changes happened. */
+/**
+ * Runs the storm's changes against the bucket; the events come back in the order the changes happened,
+ * each carrying the request id S3 answered with, as the notification S3 sends for it does.
+ */
 export async function runStormChanges(s3: S3Client, bucket: string, plan: StormPlan): Promise<StormEvent[]> {
   const random = seededRandom(plan.seed);
   const present = new Set<string>();
@@ -88,14 +92,20 @@ export async function runStormChanges(s3: S3Client, bucket: string, plan: StormP
         await slot();
         try {
           if (step.size === undefined) {
-            await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: step.key }));
-            events[i] = eventRecord(bucket, step.key, step.sequence, undefined);
+            const answer = await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: step.key }));
+            events[i] = eventRecord(bucket, step.key, step.sequence, undefined, answer.$metadata.requestId);
           } else {
             const answer = await s3.send(
               new PutObjectCommand({ Bucket: bucket, Key: step.key, Body: Buffer.alloc(step.size, i % 251) }),
             );
             const etag = (answer.ETag ?? "").replace(/"/g, "");
-            events[i] = eventRecord(bucket, step.key, step.sequence, { size: step.size, etag });
+            events[i] = eventRecord(
+              bucket,
+              step.key,
+              step.sequence,
+              { size: step.size, etag },
+              answer.$metadata.requestId,
+            );
           }
         } finally {
           release();
@@ -105,34 +115,6 @@ export async function runStormChanges(s3: S3Client, bucket: string, plan: StormP
   });
   await Promise.all(chains.values());
   return events as StormEvent[];
-}
-
-export interface Delivery {
-  seed: number;
-  /** Share of events delivered twice. */
-  duplicates: number;
-  /** Events are shuffled within windows of this many. */
-  reorderWindow: number;
-  /** Records per invocation. */
-  batch: number;
-  /** Invocations in flight at once. */
-  concurrency: number;
-}
-
-/** The events as the tracker will receive them: duplicated, shuffled, batched. */
-export function deliveryOrder(events: StormEvent[], delivery: Delivery): StormEvent[][] {
-  const random = seededRandom(delivery.seed);
-  const copies = events.flatMap((event) => (random() < delivery.duplicates ? [event, event] : [event]));
-  for (let start = 0; start < copies.length; start += delivery.reorderWindow) {
-    const end = Math.min(copies.length, start + delivery.reorderWindow);
-    for (let i = end - 1; i > start; i--) {
-      const j = start + Math.floor(random() * (i - start + 1));
-      [copies[i], copies[j]] = [copies[j]!, copies[i]!];
-    }
-  }
-  const batches: StormEvent[][] = [];
-  for (let i = 0; i < copies.length; i += delivery.batch) batches.push(copies.slice(i, i + delivery.batch));
-  return batches;
 }
 
 /** Invokes the tracker and waits for its answer; a function error is thrown with its payload. */
@@ -147,21 +129,4 @@ export async function invokeTracker(
   const text = Buffer.from(answer.Payload ?? []).toString("utf8");
   if (answer.FunctionError) throw new Error(`the tracker failed: ${text}`);
   return JSON.parse(text || "null");
-}
-
-/** Invokes the tracker with each batch (RequestResponse, so the storm is over when this returns). */
-export async function deliver(
-  lambda: LambdaClient,
-  functionName: string,
-  batches: StormEvent[][],
-  concurrency: number,
-) {
-  let next = 0;
-  const worker = async () => {
-    while (next < batches.length) {
-      const batch = batches[next++]!;
-      await invokeTracker(lambda, functionName, { Records: batch });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
 }

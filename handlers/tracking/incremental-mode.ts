@@ -23,12 +23,18 @@ import {
   totalKey,
   totalToItem,
 } from "./object-index/items.ts";
-import { addTotals, type Decision, decideChange, type KeyRead } from "./object-index/key-state.ts";
+import {
+  type Applied,
+  addTotals,
+  type Decision,
+  decideChange,
+  type KeyRead,
+} from "./object-index/key-state.ts";
 import { INDEX_KEYS, keySlotRange, NULL_VERSION } from "./object-index/keys.ts";
 import { recordOfTotals } from "./object-index/total-record.ts";
 import {
   backoffMs,
-  cancellationCodes,
+  cancellationReasons,
   conditionedPut,
   createOnlyPut,
   isContention,
@@ -57,7 +63,7 @@ export type IncrementalOutcome =
     }
   | { outcome: "needs-baseline"; bucket: string };
 
-/** How many times an event is read and decided again when other writers keep getting there first. */
+/** How many times an event's write is tried when other writers keep getting there first. */
 export const MAX_ATTEMPTS = 200;
 
 export async function applyChange(
@@ -68,7 +74,8 @@ export async function applyChange(
   const versionId = change.versionId ?? NULL_VERSION;
   // Raised past a millisecond another writer's record already holds, when a transaction finds one there.
   let recordFloor = 0;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  let attempt = 0;
+  while (attempt < MAX_ATTEMPTS) {
     const gets = [
       { table: indexTable, key: slotKey(change.bucket, change.key, versionId) },
       { table: indexTable, key: headKey(change.bucket, change.key) },
@@ -92,59 +99,92 @@ export async function applyChange(
       throw new Error("a key's slots were read and still asked for");
     if (decision.apply === false) {
       const { bucket, key, trigger } = change;
-      return { outcome: "ignored", bucket, key, reason: decision.reason, trigger, attempts: attempt };
+      return { outcome: "ignored", bucket, key, reason: decision.reason, trigger, attempts: attempt + 1 };
     }
 
-    const now = context.now();
-    const totals = addTotals(total, decision.delta);
-    const versioned = total.versioned || versionId !== NULL_VERSION;
-    const recordAt = Math.max(now, total.lastRecordAt + 1, recordFloor);
-    // While a baseline runs the total is partial: the change is applied, but no record claims a size.
-    const recording = total.baselineAt !== undefined && !total.seeding;
-    const next: BucketTotal = { ...total, ...totals, versioned, rev: total.rev + 1 };
-    if (recording) next.lastRecordAt = recordAt;
-    const record = recordOfTotals(change.bucket, totals, versioned, recordAt, change.trigger);
-
-    const writes = [
-      conditionedPut(indexTable, slotToItem(change.bucket, change.key, decision.slot, now), read.slot?.rev),
-      conditionedPut(indexTable, totalToItem(change.bucket, next, now), total.rev),
-    ];
-    if (decision.head) {
-      writes.push(
-        conditionedPut(indexTable, headToItem(change.bucket, change.key, decision.head, now), read.head?.rev),
-      );
-    }
-    if (recording) {
-      writes.push(createOnlyPut(context.settings.historyTable, recordToItem(record), HISTORY_KEYS.sort));
-    }
-    try {
-      await writeTogether(context, writes);
-    } catch (error) {
-      if (!isContention(error)) throw error;
-      if (recording && cancellationCodes(error)?.[writes.length - 1] === "ConditionalCheckFailed") {
-        recordFloor = recordAt + 1;
-      }
+    // Written against the total as read; when only the total had moved on (another key's event got
+    // there first), its new value comes back with the cancellation and the same decision is written
+    // again on top of it, without reading the key again.
+    let current: BucketTotal | undefined = total;
+    while (current && attempt < MAX_ATTEMPTS) {
+      attempt += 1;
+      const outcome = await writeChange(context, change, read, decision, current, recordFloor, attempt);
+      if (outcome.done) return outcome.done;
+      recordFloor = outcome.recordFloor;
+      current = outcome.movedTotal;
       await context.sleep(backoffMs(attempt));
-      continue;
     }
-    if (!recording) {
-      const { bucket, key, trigger } = change;
-      const seedingSince = total.seeding?.since;
-      return {
-        outcome: "applied-during-baseline",
-        bucket,
-        key,
-        trigger,
-        attempts: attempt,
-        ...(seedingSince !== undefined ? { seedingSince } : {}),
-      };
-    }
-    return { outcome: "recorded", record, attempts: attempt };
   }
   throw new Error(
     `gave up on ${change.trigger.eventName} of ${change.bucket}/${change.key} after ${MAX_ATTEMPTS} attempts: ` +
       "other writers kept changing the bucket's total first",
   );
+}
+
+/** One try at writing a decided change; on a cancellation, what the next try needs to know. */
+async function writeChange(
+  context: TrackingContext,
+  change: ObjectChange,
+  read: KeyRead,
+  decision: Applied,
+  total: BucketTotal,
+  recordFloor: number,
+  attempt: number,
+): Promise<{ done?: IncrementalOutcome; recordFloor: number; movedTotal?: BucketTotal }> {
+  const indexTable = indexTableOf(context);
+  const versionId = change.versionId ?? NULL_VERSION;
+  const now = context.now();
+  const totals = addTotals(total, decision.delta);
+  const versioned = total.versioned || versionId !== NULL_VERSION;
+  const recordAt = Math.max(now, total.lastRecordAt + 1, recordFloor);
+  // While a baseline runs the total is partial: the change is applied, but no record claims a size.
+  const recording = total.baselineAt !== undefined && !total.seeding;
+  const next: BucketTotal = { ...total, ...totals, versioned, rev: total.rev + 1 };
+  if (recording) next.lastRecordAt = recordAt;
+  const record = recordOfTotals(change.bucket, totals, versioned, recordAt, change.trigger);
+
+  const writes = [
+    conditionedPut(indexTable, slotToItem(change.bucket, change.key, decision.slot, now), read.slot?.rev),
+    conditionedPut(indexTable, totalToItem(change.bucket, next, now), total.rev, true),
+  ];
+  if (decision.head) {
+    writes.push(
+      conditionedPut(indexTable, headToItem(change.bucket, change.key, decision.head, now), read.head?.rev),
+    );
+  }
+  if (recording) {
+    writes.push(createOnlyPut(context.settings.historyTable, recordToItem(record), HISTORY_KEYS.sort));
+  }
+  try {
+    await writeTogether(context, writes);
+  } catch (error) {
+    if (!isContention(error)) throw error;
+    const reasons = cancellationReasons(error) ?? [];
+    const failed = (i: number) => reasons[i]?.code === "ConditionalCheckFailed";
+    const floor = recording && failed(writes.length - 1) ? recordAt + 1 : recordFloor;
+    // Only the total (index 1) or the record's millisecond refused: the key is as read.
+    const keyUnchanged =
+      reasons.length === writes.length &&
+      reasons.every((r, i) => r.code === "None" || i === 1 || (recording && i === writes.length - 1));
+    const moved = reasons[1]?.item;
+    if (keyUnchanged && failed(1) && moved) return { recordFloor: floor, movedTotal: itemToTotal(moved) };
+    if (keyUnchanged && !failed(1)) return { recordFloor: floor, movedTotal: total };
+    return { recordFloor: floor };
+  }
+  const { bucket, key, trigger } = change;
+  if (!recording) {
+    const seedingSince = total.seeding?.since;
+    const done: IncrementalOutcome = {
+      outcome: "applied-during-baseline",
+      bucket,
+      key,
+      trigger,
+      attempts: attempt,
+      ...(seedingSince !== undefined ? { seedingSince } : {}),
+    };
+    return { done, recordFloor };
+  }
+  return { done: { outcome: "recorded", record, attempts: attempt }, recordFloor };
 }
 
 export function indexTableOf(context: TrackingContext): string {

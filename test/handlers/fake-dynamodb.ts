@@ -159,7 +159,12 @@ export function fakeDynamoDb(hooks: FakeDynamoHooks = {}, pageSize = 3) {
       const codes = planned.map((p) => (p.ok ? "None" : "ConditionalCheckFailed"));
       throw new TransactionCanceledException({
         message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(", ")}]`,
-        CancellationReasons: codes.map((Code: string) => ({ Code })),
+        // A Put asking for ALL_OLD gets the item as it is when its condition fails.
+        CancellationReasons: planned.map((p, i) => {
+          const current = p.t.items.get(p.key);
+          const old = !p.ok && p.action.Put?.ReturnValuesOnConditionCheckFailure === "ALL_OLD" && current;
+          return { Code: codes[i]!, ...(old ? { Item: structuredClone(current) } : {}) };
+        }),
         $metadata: {},
       });
     }

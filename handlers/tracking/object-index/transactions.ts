@@ -28,12 +28,21 @@ export async function writeTogether(context: TrackingContext, writes: TransactWr
   );
 }
 
-/** A Put conditioned on the item being as read: at revision `rev`, or absent when rev is undefined. */
-export function conditionedPut(table: string, item: Item, rev: number | undefined): TransactWriteItem {
+/**
+ * A Put conditioned on the item being as read: at revision `rev`, or absent when rev is undefined.
+ * `returnOld` asks DynamoDB to hand back the item as it is when the condition fails.
+ */
+export function conditionedPut(
+  table: string,
+  item: Item,
+  rev: number | undefined,
+  returnOld = false,
+): TransactWriteItem {
   return {
     Put: {
       TableName: table,
       Item: item,
+      ...(returnOld ? { ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const } : {}),
       ...(rev === undefined
         ? { ConditionExpression: "attribute_not_exists(#rev)", ExpressionAttributeNames: { "#rev": "rev" } }
         : {
@@ -58,16 +67,24 @@ export function createOnlyPut(table: string, item: Item, keyAttribute: string): 
 }
 
 /**
- * The per-item codes of a cancelled transaction ("None", "ConditionalCheckFailed", "TransactionConflict",
- * …), in the order of its items; undefined when the error is not a cancellation. SDKs other than Java's
- * may leave CancellationReasons out, but the message always lists the codes in brackets.
+ * The per-item reasons of a cancelled transaction (code "None", "ConditionalCheckFailed",
+ * "TransactionConflict", …, and the item as it was when its Put asked for ALL_OLD), in the order of its
+ * items; undefined when the error is not a cancellation. SDKs other than Java's may leave
+ * CancellationReasons out, but the message always lists the codes in brackets.
  */
-export function cancellationCodes(error: unknown): string[] | undefined {
+export function cancellationReasons(error: unknown): Array<{ code: string; item?: Item }> | undefined {
   if (!(error instanceof Error) || error.name !== "TransactionCanceledException") return undefined;
-  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-  if (Array.isArray(reasons) && reasons.length > 0) return reasons.map((r) => r.Code ?? "None");
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string; Item?: Item }> })
+    .CancellationReasons;
+  if (Array.isArray(reasons) && reasons.length > 0) {
+    return reasons.map((r) => ({ code: r.Code ?? "None", ...(r.Item ? { item: r.Item } : {}) }));
+  }
   const listed = /\[([^\]]*)\]\s*$/.exec(error.message)?.[1];
-  return listed ? listed.split(",").map((code) => code.trim()) : [];
+  return listed ? listed.split(",").map((code) => ({ code: code.trim() })) : [];
+}
+
+export function cancellationCodes(error: unknown): string[] | undefined {
+  return cancellationReasons(error)?.map((reason) => reason.code);
 }
 
 /** A transaction another writer got in the way of: worth reading again and retrying. */
