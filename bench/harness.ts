@@ -49,8 +49,8 @@ export interface BenchConfig {
 export const FULL_CONFIG: BenchConfig = {
   render: { points: [5, 1000, 10_000], warmRuns: 15, coldRuns: 9 },
   tracking: {
-    sizes: [1000, 10_000, 100_000],
-    runs: [5, 5, 2],
+    sizes: [1000, 100_000, 1_000_000],
+    runs: [5, 3, 1],
     putObjectLimit: 1000,
     incremental: { sizes: [1000, 100_000, 1_000_000], events: 30 },
   },
