@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { ensureAdminToken, readAdminTokenFrom } from "./admin.ts";
 import { createApiGatewayService } from "./apigateway/index.ts";
 import { createDynamoDbService } from "./dynamodb.ts";
 import { createEdge } from "./edge.ts";
@@ -74,6 +75,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const dataDir = localDataDir(options.stateDir);
   mkdirSync(dataDir, { recursive: true });
   const lock = acquireStateLock(dataDir);
+  let adminToken: string;
+  try {
+    adminToken = ensureAdminToken(dataDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 
   const ctx: CloudContext = {
     region: options.region ?? "us-east-1",
@@ -97,7 +105,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     started.push(apigateway);
 
     const services = new Map(started.map((service) => [service.name, service]));
-    const server = createEdge(ctx, { services, apigateway });
+    const server = createEdge(ctx, { services, apigateway, adminToken });
     const port = await listen(server, options.port ?? 0, host);
     ctx.endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
     const endpointFile = new JsonFile<EndpointRecord | undefined>(
@@ -127,6 +135,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     lock.release();
     throw error;
   }
+}
+
+/**
+ * The admin token of the local cloud of a state dir (created at its first start): the CLI and tests send
+ * it in the `x-s3size-admin-token` header to change realism settings through `POST /_s3size/realism`.
+ */
+export function readAdminToken(stateDir: string): string {
+  return readAdminTokenFrom(localDataDir(stateDir));
 }
 
 /** The cloud a `s3size local` process is running for this state dir, if one answers. */
@@ -166,4 +182,7 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+export { ADMIN_TOKEN_HEADER } from "./admin.ts";
+export { StateDirInUseError } from "./lock.ts";
+export { LocalStateError } from "./state.ts";
 export type { StateLock };

@@ -1,0 +1,108 @@
+// Errors the edge raises itself (refusals, throttling, oversized bodies, unexpected failures), answered in
+// the wire shape of the protocol the request speaks, so every SDK raises a named exception instead of
+// failing to parse the answer. The protocol is read from the request, so services added later need no entry.
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import { sendAwsJsonError, sendJson, sendRestJsonError } from "./json.ts";
+import { sendQueryError, sendS3Error } from "./xml.ts";
+
+export type WireProtocol =
+  | "rest-xml"
+  | "query"
+  | "aws-json-1.0"
+  | "aws-json-1.1"
+  | "rest-json"
+  | "plain-json";
+
+export interface ProtocolHints {
+  headers: IncomingHttpHeaders;
+  query: URLSearchParams;
+}
+
+/** Which error shape a request expects: by service where it is fixed, else by what the request carries. */
+export function protocolOf(service: string, req: ProtocolHints): WireProtocol {
+  if (service === "s3") return "rest-xml";
+  if (service === "admin" || service === "execute-api") return "plain-json";
+  const contentType = String(req.headers["content-type"] ?? "");
+  if (contentType.includes("x-amz-json-1.0")) return "aws-json-1.0";
+  if (contentType.includes("x-amz-json") || req.headers["x-amz-target"] !== undefined) return "aws-json-1.1";
+  if (contentType.includes("x-www-form-urlencoded") || req.query.has("Action")) return "query";
+  return "rest-json";
+}
+
+/** The codes each service uses for the errors the edge raises; the rest use AWS's common ones. */
+const SERVICE_CODES = new Map<string, Partial<Record<EdgeFailure, [number, string]>>>([
+  [
+    "s3",
+    {
+      throttled: [503, "SlowDown"],
+      denied: [403, "AccessDenied"],
+      internal: [500, "InternalError"],
+      tooLarge: [400, "EntityTooLarge"],
+    },
+  ],
+  [
+    "lambda",
+    {
+      throttled: [429, "TooManyRequestsException"],
+      internal: [500, "ServiceException"],
+      tooLarge: [413, "RequestEntityTooLargeException"],
+    },
+  ],
+  ["apigateway", { throttled: [429, "TooManyRequestsException"] }],
+  [
+    "iam",
+    { throttled: [400, "Throttling"], denied: [403, "AccessDenied"], internal: [500, "ServiceFailure"] },
+  ],
+  [
+    "sts",
+    { throttled: [400, "Throttling"], denied: [403, "AccessDenied"], internal: [500, "ServiceFailure"] },
+  ],
+  [
+    "dynamodb",
+    {
+      throttled: [400, "com.amazonaws.dynamodb.v20120810#ThrottlingException"],
+      internal: [500, "com.amazonaws.dynamodb.v20120810#InternalServerError"],
+    },
+  ],
+]);
+
+export type EdgeFailure = "throttled" | "denied" | "internal" | "tooLarge";
+
+const COMMON_CODES: Record<EdgeFailure, [number, string]> = {
+  throttled: [400, "ThrottlingException"],
+  denied: [403, "AccessDeniedException"],
+  internal: [500, "InternalFailure"],
+  tooLarge: [413, "RequestEntityTooLargeException"],
+};
+
+/** Answers one of the edge's own failures with the service's code and status, in the request's protocol. */
+export function sendEdgeFailure(
+  res: ServerResponse,
+  service: string,
+  req: ProtocolHints,
+  failure: EdgeFailure,
+  message: string,
+  extra: Record<string, string> = {},
+): void {
+  const [status, serviceCode] = SERVICE_CODES.get(service)?.[failure] ?? COMMON_CODES[failure];
+  const protocol = protocolOf(service, req);
+  // Query-protocol services (SNS, CloudWatch, …) name a refusal AccessDenied, JSON ones AccessDeniedException.
+  const code = protocol === "query" && failure === "denied" ? "AccessDenied" : serviceCode;
+  sendProtocolError(res, protocol, status, code, message, extra);
+}
+
+export function sendProtocolError(
+  res: ServerResponse,
+  protocol: WireProtocol,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+): void {
+  if (protocol === "rest-xml") sendS3Error(res, status, code, message, extra);
+  else if (protocol === "query") sendQueryError(res, status, code, message);
+  else if (protocol === "rest-json") sendRestJsonError(res, status, code, message, extra);
+  else if (protocol === "plain-json") {
+    sendJson(res, status, { message, ...extra }, "application/json", { "x-amzn-errortype": code });
+  } else sendAwsJsonError(res, status, code, message, `application/x-amz-json-${protocol.slice(-3)}`);
+}
