@@ -108,6 +108,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const server = createEdge(ctx, { services, apigateway, adminToken });
     const port = await listen(server, options.port ?? 0, host);
     ctx.endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    try {
+      for (const service of started) await service.start?.();
+    } catch (error) {
+      await closeServer(server);
+      throw error;
+    }
     const endpointFile = new JsonFile<EndpointRecord | undefined>(
       join(dataDir, "endpoint.json"),
       () => undefined,

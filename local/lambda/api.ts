@@ -57,6 +57,9 @@ export class LambdaApi {
     };
     const qualifier = req.query.get("Qualifier") ?? undefined;
     if (version === "2017-03-31" && collection === "tags" && name) return this.tags(req, name);
+    if (version === "2019-09-25" && collection === "functions" && name && sub === "event-invoke-config") {
+      return this.invoker.eventInvokeConfigs.handle(req, name, subId === "list");
+    }
     if (version !== "2015-03-31" || collection !== "functions") throw unknownOperation(req);
     const m = req.method;
     if (!name && m === "POST") return { status: 201, body: await this.create(body(), req.region) };
@@ -207,8 +210,8 @@ export class LambdaApi {
     }
     if (type === "DryRun") return { status: 204 };
     if (type === "Event") {
-      this.invoker.enqueue(record, req.body);
-      return { status: 202, raw: Buffer.alloc(0) };
+      const requestId = await this.invoker.enqueue(record, req.body);
+      return { status: 202, raw: Buffer.alloc(0), headers: { "x-amzn-requestid": requestId } };
     }
     if (type !== "RequestResponse") throw invalid(`Invalid InvocationType: ${type}`);
     const result = await this.invoker.invoke(record, req.body);

@@ -43,7 +43,7 @@ export async function createLambdaService(
       const record = findFunction(store, nameOrArn);
       assertActive(record, ctx.realism);
       if (invocationType === "Event") {
-        invoker.enqueue(record, payload);
+        await invoker.enqueue(record, payload);
         return { statusCode: 202, payload: Buffer.alloc(0), executedVersion: "$LATEST" };
       }
       return invoker.invoke(record, payload);
@@ -75,8 +75,9 @@ export async function createLambdaService(
         sendRestJsonError(res, error.status, error.code, error.message);
       }
     },
+    start: () => invoker.start(),
     async close() {
-      invoker.close();
+      await invoker.close();
       await pool.close();
     },
   };

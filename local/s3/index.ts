@@ -179,7 +179,7 @@ export async function createS3Service(ctx: CloudContext): Promise<Service> {
     if (method === "DELETE" && isPlain(query) && response.status === 204) settings.remove(bucket);
     if (method === "POST" && query.has("delete") && response.status === 200) {
       for (const deleted of xmlChildren(parseXml(response.body.toString("utf8")), "Deleted")) {
-        notifier.objectRemoved(bucket, xmlText(deleted, "Key") ?? "", req, response);
+        await notifier.objectRemoved(bucket, xmlText(deleted, "Key") ?? "", req, response);
       }
     }
     sendBackendResponse(res, response);
@@ -201,21 +201,21 @@ export async function createS3Service(ctx: CloudContext): Promise<Service> {
     }
     const requestId = randomUUID().replace(/-/g, "").slice(0, 16).toUpperCase();
     response.headers["x-amz-request-id"] ??= requestId;
+    // Events are queued (durably) before the answer, so an acknowledged change is never lost.
+    if (response.status < 300) await notify(bucket, key, req, response);
     sendBackendResponse(res, response);
-    if (response.status >= 300) return;
-    if (isUpload && !query.has("uploadId")) {
+  };
+
+  const notify = async (bucket: string, key: string, req: EdgeRequest, response: BackendResponse) => {
+    const { method, query } = req;
+    if (method === "PUT" && !query.has("tagging") && !query.has("acl") && !query.has("uploadId")) {
       const copied = typeof req.headers["x-amz-copy-source"] === "string";
-      notifier.objectCreated(
-        bucket,
-        key,
-        copied ? "s3:ObjectCreated:Copy" : "s3:ObjectCreated:Put",
-        req,
-        response,
-      );
+      const eventName = copied ? "s3:ObjectCreated:Copy" : "s3:ObjectCreated:Put";
+      await notifier.objectCreated(bucket, key, eventName, req, response);
     } else if (method === "POST" && query.has("uploadId")) {
-      notifier.objectCreated(bucket, key, "s3:ObjectCreated:CompleteMultipartUpload", req, response);
+      await notifier.objectCreated(bucket, key, "s3:ObjectCreated:CompleteMultipartUpload", req, response);
     } else if (method === "DELETE" && isPlain(query)) {
-      notifier.objectRemoved(bucket, key, req, response);
+      await notifier.objectRemoved(bucket, key, req, response);
     }
   };
 

@@ -1,5 +1,5 @@
-// Delivers S3 event notifications to Lambda after object writes and deletes, off the response path:
-// the S3 answer never waits for a function, as on AWS. Retries on function error are Lambda's (Event invoke).
+// Delivers S3 event notifications to Lambda after object writes and deletes. The S3 answer waits for the
+// event to be on Lambda's durable queue, never for the function, as on AWS. Retries are Lambda's (Event invoke).
 
 import type { BackendResponse } from "../protocol/http.ts";
 import type { CloudContext, EdgeRequest } from "../types.ts";
@@ -21,8 +21,8 @@ export interface Notifier {
     eventName: string,
     req: EdgeRequest,
     response: BackendResponse,
-  ): void;
-  objectRemoved(bucket: string, key: string, req: EdgeRequest, response: BackendResponse): void;
+  ): Promise<void>;
+  objectRemoved(bucket: string, key: string, req: EdgeRequest, response: BackendResponse): Promise<void>;
 }
 
 export function createNotifier(
@@ -32,7 +32,7 @@ export function createNotifier(
 ): Notifier {
   const nextSequencer = createSequencer();
 
-  const deliver = (event: ObjectEvent) => {
+  const deliver = async (event: ObjectEvent) => {
     const caller = s3Caller(event.bucket, ctx.accountId);
     for (const configuration of matchingConfigurations(
       settings.get(event.bucket).notification,
@@ -48,7 +48,8 @@ export function createNotifier(
         continue;
       }
       const payload = Buffer.from(JSON.stringify({ Records: [buildEventRecord(event, configuration.id)] }));
-      lambda
+      // Awaited: the event is on Lambda's queue on disk before S3 acknowledges the request.
+      await lambda
         .invoke(arn, payload, { invocationType: "Event", caller })
         .catch((error: unknown) => ctx.debug(`s3: notifying ${arn} failed: ${(error as Error).message}`));
     }
@@ -81,10 +82,10 @@ export function createNotifier(
     matchingConfigurations(settings.get(bucket).notification, eventName, key).length > 0;
 
   return {
-    objectCreated(bucket, key, eventName, req, response) {
+    async objectCreated(bucket, key, eventName, req, response) {
       if (!wanted(bucket, eventName, key)) return;
       const event = baseEvent(eventName, bucket, key, req, response);
-      metadataOf(bucket, key)
+      await metadataOf(bucket, key)
         .then((metadata) =>
           deliver({
             ...event,
@@ -96,11 +97,10 @@ export function createNotifier(
           ctx.debug(`s3: no event for ${bucket}/${key}: ${(error as Error).message}`),
         );
     },
-    objectRemoved(bucket, key, req, response) {
+    async objectRemoved(bucket, key, req, response) {
       const eventName = "s3:ObjectRemoved:Delete";
       if (!wanted(bucket, eventName, key)) return;
-      const event = baseEvent(eventName, bucket, key, req, response);
-      setImmediate(() => deliver(event));
+      await deliver(baseEvent(eventName, bucket, key, req, response));
     },
   };
 }

@@ -1,22 +1,12 @@
 // The edge as an attacker on the same machine (or a web page in the user's browser) meets it: requests
 // routed on the raw path, answered only for loopback Host names, cross-site writes refused, and a
 // failing service or a broken client costing one request, never the cloud.
-import { mkdtempSync, rmSync } from "node:fs";
-import type { Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type { ServerResponse } from "node:http";
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { createEdge } from "../../local/edge.ts";
-import {
-  type ApiGatewayService,
-  type CloudContext,
-  DEFAULT_REALISM,
-  type EdgeRequest,
-  type Service,
-} from "../../local/types.ts";
+import type { ApiGatewayService, EdgeRequest, Service } from "../../local/types.ts";
 import { TEST_CREDENTIALS } from "./cloud.ts";
+import { startBareEdge, testContext } from "./fixtures/bare-edge.ts";
 import { brokenUpload, rawRequest } from "./fixtures/raw-http.ts";
 
 interface Seen {
@@ -51,13 +41,6 @@ async function startRecordingEdge() {
       throw new Error(`${name} fell over`);
     },
   });
-  const services = new Map<string, Service>([
-    ["s3", recorder("s3")],
-    ["iam", recorder("iam")],
-    ["lambda", failing("lambda", "before")],
-    ["dynamodb", failing("dynamodb", "before")],
-    ["logs", failing("logs", "after")],
-  ]);
   const apigateway: ApiGatewayService = {
     name: "apigateway",
     handle: recorder("apigateway").handle,
@@ -65,28 +48,15 @@ async function startRecordingEdge() {
       return recorder("execute-api").handle(req, res);
     },
   };
-  const dataDir = mkdtempSync(join(tmpdir(), "s3size-edge-"));
-  const ctx: CloudContext = {
-    region: "us-east-1",
-    accountId: "000000000000",
-    dataDir,
-    host: "127.0.0.1",
-    endpoint: "",
-    realism: { ...DEFAULT_REALISM },
-    debug: () => {},
-  };
-  const server: Server = createEdge(ctx, { services, apigateway, adminToken: "a".repeat(64) });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    seen,
-    endpoint,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const services = [
+    recorder("s3"),
+    recorder("iam"),
+    failing("lambda", "before"),
+    failing("dynamodb", "before"),
+    failing("logs", "after"),
+  ];
+  const edge = await startBareEdge(testContext(), services, apigateway);
+  return { seen, endpoint: edge.endpoint, stop: () => edge.stop() };
 }
 
 const signedFor = (service: string) => ({

@@ -299,10 +299,13 @@ describe("S3 notifications delivered to a local Lambda function", () => {
     recordDir = mkdtempSync(join(tmpdir(), "s3size-records-"));
     const role = await createLambdaRole(test.clients.iam, "record-writer-role");
     // Writes each record it receives to a file, named by its sequencer, for the test to read.
-    const code = `import { writeFileSync } from "node:fs";
+    // Written aside and renamed into place: the test never reads a half-written record.
+    const code = `import { renameSync, writeFileSync } from "node:fs";
 export const handler = async (event) => {
   for (const record of event.Records) {
-    writeFileSync(process.env.RECORD_DIR + "/" + record.s3.object.sequencer + ".json", JSON.stringify(record));
+    const path = process.env.RECORD_DIR + "/" + record.s3.object.sequencer + ".json";
+    writeFileSync(path + ".tmp", JSON.stringify(record));
+    renameSync(path + ".tmp", path);
   }
 };`;
     const created = await test.clients.lambda.send(
@@ -345,7 +348,9 @@ export const handler = async (event) => {
   /** Waits (bounded) until `count` records have been written by the function, oldest first. */
   async function records(count: number) {
     for (let attempt = 0; attempt < 200; attempt++) {
-      const files = readdirSync(recordDir).sort();
+      const files = readdirSync(recordDir)
+        .filter((file) => file.endsWith(".json"))
+        .sort();
       if (files.length >= count) {
         return files.map((file) => JSON.parse(readFileSync(join(recordDir, file), "utf8")));
       }

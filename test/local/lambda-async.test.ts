@@ -1,0 +1,504 @@
+// Lambda's asynchronous invocation settings and what the durable queue does with them: AWS's validation
+// of PutFunctionEventInvokeConfig and its siblings, retries, maximum event age, the invocation records
+// sent to SQS, SNS, EventBridge and Lambda destinations, and the AWS/Lambda metrics of invocations.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  DeleteFunctionCommand,
+  DeleteFunctionEventInvokeConfigCommand,
+  GetFunctionEventInvokeConfigCommand,
+  InvokeCommand,
+  ListFunctionEventInvokeConfigsCommand,
+  PutFunctionEventInvokeConfigCommand,
+  UpdateFunctionEventInvokeConfigCommand,
+} from "@aws-sdk/client-lambda";
+import { expect } from "chai";
+import { EventQueueStore } from "../../local/lambda/event-queue.ts";
+import { createFunction, ECHO_FUNCTION_DIR, expectError, zipFolder } from "./fixtures/lambda.ts";
+import {
+  DENIED_ROLE,
+  type LambdaWithFakes,
+  type Metric,
+  ROLE,
+  removeDataDir,
+  startLambdaWithFakes,
+} from "./fixtures/lambda-with-fakes.ts";
+
+const ARN = "arn:aws:lambda:us-east-1:000000000000:function";
+const QUEUE = "arn:aws:sqs:us-east-1:000000000000:s3size-failures";
+const TOPIC = "arn:aws:sns:us-east-1:000000000000:s3size-events";
+const BUS = "arn:aws:events:us-east-1:000000000000:event-bus/default";
+
+async function until<T>(probe: () => T | undefined, what: string, limitMs = 30_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A function that writes each event it gets to `<dir>/<n>.json`, for a Lambda destination to hit. */
+async function eventWriterZip(): Promise<Buffer> {
+  const code = `import { readdirSync, renameSync, writeFileSync } from "node:fs";
+export const handler = async (event) => {
+  const path = process.env.OUT + "/" + readdirSync(process.env.OUT).length + "-" + Math.random();
+  writeFileSync(path + ".tmp", JSON.stringify(event));
+  renameSync(path + ".tmp", path + ".json");
+};`;
+  return zipFolder(mkdtempSync(join(tmpdir(), "s3size-empty-")), { "index.mjs": code });
+}
+
+describe("local Lambda event invoke configuration", () => {
+  let cloud: LambdaWithFakes;
+  let zip: Buffer;
+  before(async () => {
+    cloud = await startLambdaWithFakes();
+    zip = await zipFolder(ECHO_FUNCTION_DIR);
+    await createFunction(cloud.lambda, { name: "configured", role: ROLE, zip });
+    await createFunction(cloud.lambda, { name: "target", role: ROLE, zip });
+    await createFunction(cloud.lambda, { name: "locked-in", role: DENIED_ROLE, zip });
+  });
+  after(async () => {
+    await cloud.stop();
+    removeDataDir(cloud.dataDir);
+  });
+
+  it("puts, gets, lists, updates and deletes a configuration in AWS's shapes", async () => {
+    const put = await cloud.lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "configured",
+        MaximumRetryAttempts: 1,
+        DestinationConfig: { OnFailure: { Destination: QUEUE } },
+      }),
+    );
+    expect(put.FunctionArn).to.equal(`${ARN}:configured:$LATEST`);
+    expect(put.MaximumRetryAttempts).to.equal(1);
+    expect(put.MaximumEventAgeInSeconds).to.equal(undefined);
+    expect(put.DestinationConfig).to.deep.equal({ OnSuccess: {}, OnFailure: { Destination: QUEUE } });
+    expect(put.LastModified).to.be.instanceOf(Date);
+
+    const updated = await cloud.lambda.send(
+      new UpdateFunctionEventInvokeConfigCommand({
+        FunctionName: "configured",
+        MaximumEventAgeInSeconds: 3600,
+      }),
+    );
+    expect(updated).to.deep.include({ MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 3600 });
+    expect(updated.DestinationConfig).to.deep.equal({ OnSuccess: {}, OnFailure: { Destination: QUEUE } });
+
+    const got = await cloud.lambda.send(
+      new GetFunctionEventInvokeConfigCommand({ FunctionName: `${ARN}:configured` }),
+    );
+    expect(got).to.deep.include({ MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 3600 });
+    const listed = await cloud.lambda.send(
+      new ListFunctionEventInvokeConfigsCommand({ FunctionName: "configured" }),
+    );
+    expect(listed.FunctionEventInvokeConfigs?.map((config) => config.FunctionArn)).to.deep.equal([
+      `${ARN}:configured:$LATEST`,
+    ]);
+
+    // Put replaces the whole configuration: what it does not name is gone.
+    const replaced = await cloud.lambda.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: "configured", MaximumEventAgeInSeconds: 60 }),
+    );
+    expect(replaced.MaximumRetryAttempts).to.equal(undefined);
+    expect(replaced.DestinationConfig).to.deep.equal({ OnSuccess: {}, OnFailure: {} });
+
+    const deleted = await cloud.lambda.send(
+      new DeleteFunctionEventInvokeConfigCommand({ FunctionName: "configured" }),
+    );
+    expect(deleted.$metadata.httpStatusCode).to.equal(204);
+    const gone = await expectError(
+      cloud.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: "configured" })),
+      "ResourceNotFoundException",
+      404,
+    );
+    expect(gone.message).to.equal(`The function ${ARN}:configured:$LATEST doesn't have an EventInvokeConfig`);
+    const empty = await cloud.lambda.send(
+      new ListFunctionEventInvokeConfigsCommand({ FunctionName: "configured" }),
+    );
+    expect(empty.FunctionEventInvokeConfigs).to.deep.equal([]);
+  });
+
+  it("refuses out-of-range settings and malformed ARNs with AWS's validation messages", async () => {
+    const put = (input: Record<string, unknown>) =>
+      cloud.lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: "configured", ...input }));
+    const retries = await expectError(put({ MaximumRetryAttempts: 3 }), "ValidationException", 400);
+    expect(retries.message).to.equal(
+      "1 validation error detected: Value '3' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 2",
+    );
+    const both = await expectError(
+      put({ MaximumRetryAttempts: -1, MaximumEventAgeInSeconds: 59 }),
+      "ValidationException",
+      400,
+    );
+    expect(both.message).to.equal(
+      "2 validation errors detected: Value '-1' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value greater than or equal to 0; Value '59' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 60",
+    );
+    const age = await expectError(put({ MaximumEventAgeInSeconds: 21_601 }), "ValidationException", 400);
+    expect(age.message).to.contain("Member must have value less than or equal to 21600");
+    const arn = await expectError(
+      put({ DestinationConfig: { OnSuccess: { Destination: "invalid" } } }),
+      "ValidationException",
+      400,
+    );
+    expect(arn.message).to.equal(
+      "1 validation error detected: Value 'invalid' at 'destinationConfig.onSuccess.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)",
+    );
+    const nothing = await expectError(put({}), "InvalidParameterValueException", 400);
+    expect(nothing.message).to.equal(
+      "You must specify at least one of error handling or destination setting.",
+    );
+  });
+
+  it("refuses destinations Lambda cannot deliver to, itself, a missing function, and ones the role may not use", async () => {
+    const put = (name: string, destination: string) =>
+      cloud.lambda.send(
+        new PutFunctionEventInvokeConfigCommand({
+          FunctionName: name,
+          DestinationConfig: { OnFailure: { Destination: destination } },
+        }),
+      );
+    const bucket = await expectError(
+      put("configured", "arn:aws:s3:::a-bucket"),
+      "InvalidParameterValueException",
+      400,
+    );
+    expect(bucket.message).to.equal(
+      "The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination=arn:aws:s3:::a-bucket)) is invalid.",
+    );
+    const self = await expectError(
+      put("configured", `${ARN}:configured`),
+      "InvalidParameterValueException",
+      400,
+    );
+    expect(self.message).to.equal("You can't specify the function as a destination for itself.");
+    const missing = await expectError(
+      put("configured", `${ARN}:nowhere`),
+      "InvalidParameterValueException",
+      400,
+    );
+    expect(missing.message).to.equal(`The destination ARN ${ARN}:nowhere is invalid.`);
+    const denied = await expectError(put("locked-in", QUEUE), "InvalidParameterValueException", 400);
+    expect(denied.message).to.equal(`The destination ARN ${QUEUE} is invalid.`);
+    await put("configured", `${ARN}:target`);
+  });
+
+  it("answers missing functions and configurations, prototype names included, as not found", async () => {
+    for (const name of ["nowhere", "__proto__", "constructor", "toString"]) {
+      const put = await expectError(
+        cloud.lambda.send(
+          new PutFunctionEventInvokeConfigCommand({ FunctionName: name, MaximumRetryAttempts: 0 }),
+        ),
+        "ResourceNotFoundException",
+        404,
+      );
+      expect(put.message).to.equal("The function doesn't exist.");
+      await expectError(
+        cloud.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name })),
+        "ResourceNotFoundException",
+        404,
+      );
+    }
+    await cloud.lambda
+      .send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: "configured" }))
+      .catch(() => {});
+    await expectError(
+      cloud.lambda.send(
+        new UpdateFunctionEventInvokeConfigCommand({ FunctionName: "configured", MaximumRetryAttempts: 0 }),
+      ),
+      "ResourceNotFoundException",
+      404,
+    );
+  });
+
+  it("forgets the configuration of a function deleted and made again", async () => {
+    await createFunction(cloud.lambda, { name: "reborn", role: ROLE, zip });
+    await cloud.lambda.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: "reborn", MaximumRetryAttempts: 0 }),
+    );
+    await cloud.lambda.send(new DeleteFunctionCommand({ FunctionName: "reborn" }));
+    await createFunction(cloud.lambda, { name: "reborn", role: ROLE, zip });
+    await expectError(
+      cloud.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: "reborn" })),
+      "ResourceNotFoundException",
+      404,
+    );
+  });
+});
+
+describe("local Lambda asynchronous invocation queue", () => {
+  let cloud: LambdaWithFakes;
+  let zip: Buffer;
+  let outDir: string;
+  before(async () => {
+    cloud = await startLambdaWithFakes({ asyncRetryDelayMs: 150 });
+    zip = await zipFolder(ECHO_FUNCTION_DIR);
+    outDir = mkdtempSync(join(tmpdir(), "s3size-destination-"));
+  });
+  after(async () => {
+    await cloud.stop();
+    removeDataDir(cloud.dataDir);
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  const invokeEvent = (name: string, event: unknown) =>
+    cloud.lambda.send(
+      new InvokeCommand({
+        FunctionName: name,
+        InvocationType: "Event",
+        Payload: Buffer.from(JSON.stringify(event)),
+      }),
+    );
+
+  it("retries a failing event as configured, waiting the retry delay, then sends AWS's failure record to SQS", async () => {
+    await createFunction(cloud.lambda, { name: "failing", role: ROLE, zip });
+    await cloud.lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "failing",
+        MaximumRetryAttempts: 1,
+        DestinationConfig: { OnFailure: { Destination: QUEUE } },
+      }),
+    );
+    const attemptsFile = join(outDir, "attempts.txt");
+    const acceptedAt = Date.now();
+    const accepted = await invokeEvent("failing", { action: "append-then-throw", file: attemptsFile });
+    expect(accepted.StatusCode).to.equal(202);
+    const message = await until(() => cloud.sent.sqs[0], "the failure record");
+    expect(Date.now() - acceptedAt).to.be.at.least(150);
+    expect(message.queueArn).to.equal(QUEUE);
+    const record = JSON.parse(message.body);
+    expect(record).to.include({ version: "1.0" });
+    expect(new Date(record.timestamp).toISOString()).to.equal(record.timestamp);
+    expect(record.requestContext).to.deep.equal({
+      requestId: accepted.$metadata.requestId,
+      functionArn: `${ARN}:failing:$LATEST`,
+      condition: "RetriesExhausted",
+      approximateInvokeCount: 2,
+    });
+    expect(record.requestPayload).to.deep.equal({ action: "append-then-throw", file: attemptsFile });
+    expect(record.responseContext).to.deep.equal({
+      statusCode: 200,
+      executedVersion: "$LATEST",
+      functionError: "Unhandled",
+    });
+    expect(record.responsePayload).to.include({ errorType: "Error", errorMessage: "failing on purpose" });
+    expect(readFileSync(attemptsFile, "utf8").trim().split("\n")).to.have.length(2);
+    expect(cloud.sent.sqs).to.have.length(1);
+  });
+
+  it("sends a success record to SNS, and a failure one to EventBridge with Lambda's detail type", async () => {
+    await createFunction(cloud.lambda, { name: "reporting", role: ROLE, zip });
+    await cloud.lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "reporting",
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnSuccess: { Destination: TOPIC }, OnFailure: { Destination: BUS } },
+      }),
+    );
+    await invokeEvent("reporting", { tag: "fine" });
+    const published = await until(() => cloud.sent.sns[0], "the success record");
+    expect(published.topicArn).to.equal(TOPIC);
+    const success = JSON.parse(published.message);
+    expect(success.requestContext).to.include({ condition: "Success", approximateInvokeCount: 1 });
+    expect(success.responseContext).to.deep.equal({ statusCode: 200, executedVersion: "$LATEST" });
+    expect(success.responsePayload.event).to.deep.equal({ tag: "fine" });
+
+    await invokeEvent("reporting", { action: "throw", tag: "bad" });
+    const event = await until(() => cloud.sent.events[0], "the failure event");
+    expect(event).to.deep.include({
+      region: "us-east-1",
+      source: "lambda",
+      detailType: "Lambda Function Invocation Result - Failure",
+      busName: "default",
+      resources: [BUS, `${ARN}:reporting:$LATEST`],
+    });
+    expect((event.detail as { requestContext: { condition: string } }).requestContext.condition).to.equal(
+      "RetriesExhausted",
+    );
+  });
+
+  it("invokes a Lambda destination asynchronously with the record", async () => {
+    await createFunction(
+      cloud.lambda,
+      {
+        name: "record-sink",
+        role: ROLE,
+        zip: await eventWriterZip(),
+      },
+      { Environment: { Variables: { OUT: outDir } } },
+    );
+    await createFunction(cloud.lambda, { name: "chained", role: ROLE, zip });
+    await cloud.lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "chained",
+        DestinationConfig: { OnSuccess: { Destination: `${ARN}:record-sink` } },
+      }),
+    );
+    await invokeEvent("chained", { tag: "onward" });
+    const file = await until(() => readdirJson(outDir)[0], "the record at the destination function");
+    const record = JSON.parse(readFileSync(join(outDir, file), "utf8"));
+    expect(record.requestContext).to.include({ condition: "Success", functionArn: `${ARN}:chained:$LATEST` });
+    expect(record.requestPayload).to.deep.equal({ tag: "onward" });
+  });
+
+  it("sends nothing and counts a delivery failure when the role may no longer use the destination", async () => {
+    await createFunction(cloud.lambda, { name: "denied-sender", role: ROLE, zip });
+    await cloud.lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "denied-sender",
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: QUEUE } },
+      }),
+    );
+    // The role changes after the configuration was accepted (IAM now denies it every destination).
+    const iam = cloud.ctx.iam!;
+    const evaluateRole = iam.evaluateRole!;
+    iam.evaluateRole = () => ({ allowed: false, message: "denied" });
+    const before = cloud.sent.sqs.length;
+    try {
+      await invokeEvent("denied-sender", { action: "throw" });
+      await until(
+        () =>
+          cloud.sent.metrics.find(
+            (metric) =>
+              metric.name === "DestinationDeliveryFailures" &&
+              metric.dimensions.FunctionName === "denied-sender",
+          ),
+        "the delivery failure metric",
+      );
+    } finally {
+      iam.evaluateRole = evaluateRole;
+    }
+    expect(cloud.sent.sqs.length).to.equal(before);
+  });
+
+  it("publishes AWS/Lambda metrics per function and for the account", async () => {
+    await createFunction(cloud.lambda, { name: "measured", role: ROLE, zip });
+    const metrics = () =>
+      cloud.sent.metrics.filter((metric) => metric.dimensions.FunctionName === "measured");
+    await cloud.lambda.send(new InvokeCommand({ FunctionName: "measured", Payload: Buffer.from("{}") }));
+    await cloud.lambda.send(
+      new InvokeCommand({ FunctionName: "measured", Payload: Buffer.from('{"action":"throw"}') }),
+    );
+    const values = (name: string) =>
+      metrics()
+        .filter((metric) => metric.name === name)
+        .map((metric) => metric.value);
+    expect(values("Invocations")).to.deep.equal([1, 1]);
+    expect(values("Errors")).to.deep.equal([0, 1]);
+    expect(values("Throttles")).to.deep.equal([0, 0]);
+    expect(values("ConcurrentExecutions")).to.deep.equal([1, 1]);
+    expect(values("Duration")).to.have.length(2);
+    for (const metric of metrics()) {
+      expect(metric).to.include({ namespace: "AWS/Lambda", region: "us-east-1" });
+    }
+    expect(metrics().find((metric) => metric.name === "Duration")!.unit).to.equal("Milliseconds");
+    const account = (name: string) =>
+      cloud.sent.metrics.filter(
+        (metric: Metric) => metric.name === name && Object.keys(metric.dimensions).length === 0,
+      );
+    expect(account("Invocations").length).to.be.at.least(2);
+    expect(account("ConcurrentExecutions").length).to.be.at.least(2);
+
+    await invokeEvent("measured", { action: "throw" });
+    await until(() => (values("AsyncEventsDropped").length > 0 ? true : undefined), "the dropped event");
+    expect(values("AsyncEventsReceived")).to.deep.equal([1]);
+    expect(values("AsyncEventAge")).to.have.length(3);
+  });
+
+  it("drops the events of a function deleted while they waited, with a debug line", async () => {
+    await createFunction(cloud.lambda, { name: "short-lived", role: ROLE, zip });
+    const attemptsFile = join(outDir, "short-lived.txt");
+    await invokeEvent("short-lived", { action: "append-then-throw", file: attemptsFile });
+    await until(() => (readFileIfAny(attemptsFile) ? true : undefined), "the first attempt");
+    await cloud.lambda.send(new DeleteFunctionCommand({ FunctionName: "short-lived" }));
+    await until(
+      () => cloud.sent.debug.find((line) => /dropped event \S+ for deleted function short-lived/.test(line)),
+      "the drop",
+    );
+    expect(readFileIfAny(attemptsFile).trim().split("\n")).to.have.length(1);
+  });
+});
+
+describe("local Lambda asynchronous queue across a restart", () => {
+  it("keeps due times and drops events older than the maximum age with an EventAgeExceeded record", async () => {
+    let cloud = await startLambdaWithFakes({ asyncRetryDelayMs: 60_000 });
+    const dataDir = cloud.dataDir;
+    const outDir = mkdtempSync(join(tmpdir(), "s3size-resume-"));
+    try {
+      const zip = await zipFolder(ECHO_FUNCTION_DIR);
+      await createFunction(cloud.lambda, { name: "patient", role: ROLE, zip });
+      await createFunction(cloud.lambda, { name: "stale", role: ROLE, zip });
+      await cloud.lambda.send(
+        new PutFunctionEventInvokeConfigCommand({
+          FunctionName: "stale",
+          MaximumEventAgeInSeconds: 3600,
+          DestinationConfig: { OnFailure: { Destination: QUEUE } },
+        }),
+      );
+      const patientFile = join(outDir, "patient.txt");
+      const staleFile = join(outDir, "stale.txt");
+      const send = (name: string, file: string) =>
+        cloud.lambda.send(
+          new InvokeCommand({
+            FunctionName: name,
+            InvocationType: "Event",
+            Payload: Buffer.from(JSON.stringify({ action: "append-then-throw", file })),
+          }),
+        );
+      await send("patient", patientFile);
+      await send("stale", staleFile);
+      // Both fail once; their retries are a minute away when the cloud stops.
+      const retrying = (name: string) =>
+        cloud.sent.debug.find((line) => line.includes(`for ${name} failed attempt 1; retrying in 60000 ms`));
+      await until(() => retrying("patient") && retrying("stale"), "both retries to be on disk");
+      await cloud.stop();
+
+      // Move the waiting events in time: one is due in 1.5 s, the other was accepted two hours ago.
+      const queue = await EventQueueStore.open(join(dataDir, "lambda-async", "queue"));
+      const waiting = await queue.all();
+      expect(waiting.map((event) => [event.functionName, event.attempts]).sort()).to.deep.equal([
+        ["patient", 1],
+        ["stale", 1],
+      ]);
+      const dueAt = Date.now() + 1500;
+      for (const event of waiting) {
+        if (event.functionName === "patient") await queue.put({ ...event, dueAt });
+        else await queue.put({ ...event, enqueuedAt: Date.now() - 2 * 3600_000, dueAt: Date.now() });
+      }
+      await queue.close();
+
+      cloud = await startLambdaWithFakes({ dataDir, asyncRetryDelayMs: 60_000 });
+      const record = JSON.parse((await until(() => cloud.sent.sqs[0], "the EventAgeExceeded record")).body);
+      expect(record.requestContext).to.include({ condition: "EventAgeExceeded", approximateInvokeCount: 1 });
+      expect(record.responseContext).to.include({ functionError: "Unhandled" });
+      expect(readFileIfAny(staleFile).trim().split("\n")).to.have.length(1);
+
+      await until(
+        () => (readFileIfAny(patientFile).trim().split("\n").length === 2 ? true : undefined),
+        "the retry",
+      );
+      expect(Date.now()).to.be.at.least(dueAt);
+    } finally {
+      await cloud.stop();
+      removeDataDir(dataDir);
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+});
+
+function readFileIfAny(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function readdirJson(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.endsWith(".json"));
+}
