@@ -3,6 +3,7 @@
 // and for bench/results.json.
 import { cpus } from "node:os";
 import { type BenchCloud, startBenchCloud } from "./cloud.ts";
+import { type AsyncEventsFigure, benchAsyncEvents } from "./groups/async-events.ts";
 import { benchPackages, type PackageFigure, type PackageTarget } from "./groups/packages.ts";
 import { benchPlotReads, type PlotReadFigure } from "./groups/plot-reads.ts";
 import {
@@ -22,7 +23,15 @@ import {
 } from "./groups/storm.ts";
 import { benchTracking, type TrackingFigure } from "./groups/tracking.ts";
 
-export const GROUPS = ["render", "tracking", "plot-reads", "provisioning", "packages", "storm"] as const;
+export const GROUPS = [
+  "render",
+  "tracking",
+  "plot-reads",
+  "provisioning",
+  "packages",
+  "storm",
+  "async-events",
+] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface BenchConfig {
@@ -32,6 +41,7 @@ export interface BenchConfig {
   provisioning: { cycles: number };
   packages: { targets: PackageTarget[] };
   storm: { objects: number };
+  asyncEvents: { events: number; puts: number };
 }
 
 export const FULL_CONFIG: BenchConfig = {
@@ -41,6 +51,7 @@ export const FULL_CONFIG: BenchConfig = {
   provisioning: { cycles: 3 },
   packages: { targets: [{ target: "lambda", arch: "arm64" }, { target: "local" }] },
   storm: { objects: 500 },
+  asyncEvents: { events: 3000, puts: 2000 },
 };
 
 export const QUICK_CONFIG: BenchConfig = {
@@ -50,6 +61,7 @@ export const QUICK_CONFIG: BenchConfig = {
   provisioning: { cycles: 1 },
   packages: { targets: [{ target: "local" }] },
   storm: { objects: 10 },
+  asyncEvents: { events: 30, puts: 30 },
 };
 
 export interface BenchResults {
@@ -65,6 +77,7 @@ export interface BenchResults {
   provisioning?: ProvisioningFigure[];
   packages?: PackageFigure[];
   storm?: StormFigure | StormTimeout;
+  asyncEvents?: AsyncEventsFigure;
 }
 
 export interface RunOptions {
@@ -130,6 +143,14 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
           benchProvisioning(cloud, config.provisioning),
         );
       if (wanted("storm")) results.storm = await step("storm", () => stormOnFreshStack(cloud, config.storm));
+    } finally {
+      await cloud.stop();
+    }
+  }
+  if (wanted("async-events")) {
+    const cloud = await startBenchCloud();
+    try {
+      results.asyncEvents = await step("async-events", () => benchAsyncEvents(cloud, config.asyncEvents));
     } finally {
       await cloud.stop();
     }

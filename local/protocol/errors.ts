@@ -101,8 +101,13 @@ export function sendProtocolError(
 ): void {
   if (protocol === "rest-xml") sendS3Error(res, status, code, message, extra);
   else if (protocol === "query") sendQueryError(res, status, code, message);
-  else if (protocol === "rest-json") sendRestJsonError(res, status, code, message, extra);
-  else if (protocol === "plain-json") {
+  else if (protocol === "rest-json") {
+    // Lambda's error bodies say whose fault it was: the caller's (User) or the service's.
+    sendRestJsonError(res, status, code, message, {
+      ...(status >= 500 ? { Type: "Service" } : {}),
+      ...extra,
+    });
+  } else if (protocol === "plain-json") {
     sendJson(res, status, { message, ...extra }, "application/json", { "x-amzn-errortype": code });
   } else sendAwsJsonError(res, status, code, message, `application/x-amz-json-${protocol.slice(-3)}`);
 }

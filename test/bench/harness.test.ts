@@ -89,7 +89,16 @@ describe("bench harness (quick sizes)", function () {
     expect(storm.maxRecordedSizeMatchesTruth).to.equal(true);
   });
 
-  it("prints a table with all six groups", () => {
+  it("runs every asynchronous invocation it accepted, and PUTs to a notifying bucket", () => {
+    const figure = results.asyncEvents!;
+    expect(figure.events).to.equal(QUICK_CONFIG.asyncEvents.events);
+    expect(figure.drainedMs).to.be.a("number");
+    expect(figure.acceptedPerSecond).to.be.greaterThan(0);
+    expect(figure.putsPerSecondPlain).to.be.greaterThan(0);
+    expect(figure.putsPerSecondNotified).to.be.greaterThan(0);
+  });
+
+  it("prints a table with all seven groups", () => {
     const text = formatResults(results);
     for (const heading of [
       "1. Plot rendering",
@@ -98,8 +107,9 @@ describe("bench harness (quick sizes)", function () {
       "4. Provisioning",
       "5. Packages",
       "6. Event storm",
+      "7. Asynchronous invocations",
     ])
       expect(text).to.include(heading);
-    expect(GROUPS).to.have.length(6);
+    expect(GROUPS).to.have.length(7);
   });
 });
