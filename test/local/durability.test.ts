@@ -17,7 +17,7 @@ import { clientsFor } from "./cloud.ts";
 import { createFunction, createLambdaRole, zipFolder } from "./fixtures/lambda.ts";
 
 const CLOUD_PROCESS = new URL("./fixtures/cloud-process.ts", import.meta.url).pathname;
-const RECORDER_DIR = new URL("./fixtures/lambda-recorder/", import.meta.url).pathname;
+const RECORDER_DIR = new URL("./fixtures/lambda-key-recorder/", import.meta.url).pathname;
 
 interface CloudProcess {
   child: ChildProcess;
