@@ -118,7 +118,7 @@ function adminAnswer(admin: AdminContext, action: string, req: EdgeRequest): [nu
   return [404, { message: `the local cloud has no admin action ${req.method} ${action}` }];
 }
 
-/** A realism change: known switches only, each a non-negative finite number; else why not. */
+/** A realism change: known switches only, each of its default's type (numbers non-negative); else why not. */
 export function parseRealism(body: Buffer): Partial<RealismSettings> | string {
   let input: unknown;
   try {
@@ -128,14 +128,17 @@ export function parseRealism(body: Buffer): Partial<RealismSettings> | string {
   }
   if (typeof input !== "object" || input === null || Array.isArray(input))
     return "the body is not a JSON object";
-  const known = new Set(Object.keys(DEFAULT_REALISM));
-  const change: Partial<RealismSettings> = {};
+  const defaults = new Map<string, unknown>(Object.entries(DEFAULT_REALISM));
+  const change: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(input)) {
-    if (!known.has(name)) return `unknown setting ${JSON.stringify(name)}; known: ${[...known].join(", ")}`;
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    if (!defaults.has(name))
+      return `unknown setting ${JSON.stringify(name)}; known: ${[...defaults.keys()].join(", ")}`;
+    const expected = typeof defaults.get(name);
+    if (typeof value !== expected) return `${name} must be a ${expected}`;
+    if (typeof value === "number" && !(Number.isFinite(value) && value >= 0)) {
       return `${name} must be a non-negative number`;
     }
-    change[name as keyof RealismSettings] = value;
+    change[name] = value;
   }
-  return change;
+  return change as Partial<RealismSettings>;
 }
