@@ -110,7 +110,7 @@ function fuzzCases(): FuzzCase[] {
     body: "x",
   });
 
-  // DynamoDB and CloudWatch Logs: awsJson operations, names and bodies.
+  // The awsJson services (DynamoDB, CloudWatch Logs, SQS, EventBridge, CloudWatch): operations, names, bodies.
   const json = (prefix: string, version: string, service: string) => (operation: string, body: string) =>
     add(service, {
       method: "POST",
@@ -122,43 +122,70 @@ function fuzzCases(): FuzzCase[] {
       },
       body,
     });
-  const dynamodb = json("DynamoDB_20120810", "1.0", "dynamodb");
-  const logs = json("Logs_20140328", "1.1", "logs");
-  for (const operation of [
-    "CreateTable",
-    "PutItem",
-    "GetItem",
-    "Query",
-    "DescribeTable",
-    "DeleteTable",
-    ...PROTOTYPE_NAMES,
-  ]) {
-    for (const body of MALFORMED_JSON) dynamodb(operation, body);
-    for (const name of names) {
-      dynamodb(
-        operation,
-        JSON.stringify({ TableName: name, Key: { [name]: { S: name } }, Item: { [name]: { S: "x" } } }),
-      );
+  const jsonServices: Array<{
+    send: ReturnType<typeof json>;
+    operations: string[];
+    document: (name: string) => unknown;
+  }> = [
+    {
+      send: json("DynamoDB_20120810", "1.0", "dynamodb"),
+      operations: ["CreateTable", "PutItem", "GetItem", "Query", "DescribeTable", "DeleteTable"],
+      document: (name) => ({ TableName: name, Key: { [name]: { S: name } }, Item: { [name]: { S: "x" } } }),
+    },
+    {
+      send: json("Logs_20140328", "1.1", "logs"),
+      operations: ["CreateLogGroup", "PutLogEvents", "DescribeLogGroups", "GetLogEvents", "FilterLogEvents"],
+      document: (name) => ({
+        logGroupName: name,
+        logStreamName: name,
+        logEvents: [{ timestamp: 1, message: name }],
+      }),
+    },
+    // The messaging and metrics services, where the cloud runs them (else the edge's UnknownService).
+    {
+      send: json("AmazonSQS", "1.0", "sqs"),
+      operations: ["CreateQueue", "SendMessage", "ReceiveMessage", "GetQueueAttributes"],
+      document: (name) => ({
+        QueueName: name,
+        QueueUrl: `http://localhost/000000000000/${name}`,
+        MessageBody: name,
+      }),
+    },
+    {
+      send: json("AWSEvents", "1.1", "events"),
+      operations: ["PutRule", "PutEvents", "PutTargets", "DescribeRule"],
+      document: (name) => ({
+        Name: name,
+        EventBusName: name,
+        Entries: [{ Source: name, DetailType: name, Detail: "{", EventBusName: name }],
+      }),
+    },
+    {
+      send: json("GraniteServiceVersion20100801", "1.0", "monitoring"),
+      operations: ["PutMetricData", "GetMetricStatistics", "PutMetricAlarm", "DescribeAlarms"],
+      document: (name) => ({
+        Namespace: name,
+        MetricName: name,
+        AlarmName: name,
+        MetricData: [{ MetricName: name, Value: 1, Dimensions: [{ Name: name, Value: name }] }],
+      }),
+    },
+  ];
+  for (const { send, operations, document } of jsonServices) {
+    for (const operation of [...operations, ...PROTOTYPE_NAMES]) {
+      for (const body of MALFORMED_JSON) send(operation, body);
+      for (const name of names) send(operation, JSON.stringify(document(name)));
     }
   }
-  for (const operation of [
-    "CreateLogGroup",
-    "PutLogEvents",
-    "DescribeLogGroups",
-    "GetLogEvents",
-    "FilterLogEvents",
-    ...PROTOTYPE_NAMES,
-  ]) {
-    for (const body of MALFORMED_JSON) logs(operation, body);
-    for (const name of names) {
-      logs(
-        operation,
-        JSON.stringify({
-          logGroupName: name,
-          logStreamName: name,
-          logEvents: [{ timestamp: 1, message: name }],
-        }),
-      );
+  // SNS: the Query protocol, with names in every parameter.
+  for (const name of names) {
+    for (const action of ["CreateTopic", "Publish", "Subscribe", "GetTopicAttributes", name]) {
+      add("sns", {
+        method: "POST",
+        path: "/",
+        headers: { ...signed("sns"), "content-type": "application/x-www-form-urlencoded" },
+        body: `Action=${action}&Name=${name}&TopicArn=arn:aws:sns:us-east-1:000000000000:${name}&Message=${name}&Protocol=sqs&Endpoint=${name}&MessageAttributes.entry.1.Name=${name}`,
+      });
     }
   }
 
