@@ -45,8 +45,7 @@ export class Invoker {
   private readonly configs: EventInvokeConfigStore;
   private readonly metrics: LambdaMetrics;
   private queue?: EventQueueStore;
-  private readonly queueReady: Promise<void>;
-  private markQueueReady!: () => void;
+  private started?: Promise<void>;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Events being processed now; closing waits for them before the queue is closed. */
   private readonly processing = new Set<Promise<void>>();
@@ -62,21 +61,22 @@ export class Invoker {
     const find = (name: string, qualifier?: string) => findFunction(store, name, qualifier);
     this.eventInvokeConfigs = new EventInvokeConfigApi(ctx, find, this.configs);
     this.metrics = new LambdaMetrics(ctx);
-    this.queueReady = new Promise((resolve) => {
-      this.markQueueReady = resolve;
-    });
   }
 
   /**
    * Opens the queue on disk and resumes the events an earlier run left, keeping their due times. Called
-   * once the edge listens: functions run then can call the cloud back through AWS_ENDPOINT_URL.
+   * once the edge listens (functions run then can call the cloud back through AWS_ENDPOINT_URL), or by
+   * the first Event invocation of a Lambda used without an edge.
    */
-  async start(): Promise<void> {
-    this.queue = await EventQueueStore.open(join(this.ctx.dataDir, "lambda-async", "queue"));
-    this.markQueueReady();
-    const left = await this.queue.all();
-    if (left.length > 0) this.ctx.debug(`lambda: resuming ${left.length} queued asynchronous invocations`);
-    for (const event of left) this.schedule(event);
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      const queue = await EventQueueStore.open(join(this.ctx.dataDir, "lambda-async", "queue"));
+      this.queue = queue;
+      const left = await queue.all();
+      if (left.length > 0) this.ctx.debug(`lambda: resuming ${left.length} queued asynchronous invocations`);
+      for (const event of left) this.schedule(event);
+    })();
+    return this.started;
   }
 
   async invoke(record: FunctionRecord, payload: Buffer): Promise<InvokeResult> {
@@ -123,7 +123,7 @@ export class Invoker {
    * or the S3 answer that caused it, never promises an event a crash could lose), then runs it soon.
    */
   async enqueue(record: FunctionRecord, payload: Buffer): Promise<string> {
-    await this.queueReady;
+    await this.start();
     const now = Date.now();
     const event: QueuedEvent = {
       requestId: randomUUID(),
@@ -136,8 +136,8 @@ export class Invoker {
     };
     await this.queue!.put(event);
     this.metrics.asyncReceived(record);
-    // Accepted while stopping (a destination of an event finishing now): the next start runs it.
-    if (!this.closing) this.schedule(event);
+    // Accepted while stopping (a destination of an event finishing now): schedule leaves it to the next start.
+    this.schedule(event);
     return event.requestId;
   }
 
@@ -148,10 +148,13 @@ export class Invoker {
     this.timers.clear();
     await this.pool.close();
     await Promise.allSettled([...this.processing]);
+    await this.started?.catch(() => {});
     await this.queue?.close();
   }
 
   private schedule(event: QueuedEvent): void {
+    // While stopping, an event stays on disk for the next start.
+    if (this.closing) return;
     const timer = setTimeout(
       () => {
         this.timers.delete(event.requestId);
@@ -211,7 +214,7 @@ export class Invoker {
     this.ctx.debug(
       `lambda: event ${event.requestId} for ${record.name} failed attempt ${attempted.attempts}; retrying in ${delayMs} ms`,
     );
-    if (!this.closing) this.schedule(attempted);
+    this.schedule(attempted);
   }
 
   /** Sends the event's record to the destination its outcome calls for, then takes it off the queue. */
