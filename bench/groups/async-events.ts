@@ -9,6 +9,7 @@ import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import {
   AddPermissionCommand,
   CreateFunctionCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
 } from "@aws-sdk/client-lambda";
@@ -138,6 +139,11 @@ export const handler = async () => { appendFileSync(process.env.RAN, "x\\n"); re
       Environment: { Variables: { RAN: file } },
     }),
   );
+  // A new function is Pending for a moment, as on AWS: wait until it is Active.
+  for (let config = created; config.State !== "Active"; ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "bench-counter" }));
+  }
   return created.FunctionArn!;
 }
 
