@@ -6,6 +6,7 @@ import { closeSync, fstatSync, openSync, readFileSync, writeSync } from "node:fs
 import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import { sendJson } from "./protocol/json.ts";
+import { readOutbox } from "./sns/outbox.ts";
 import { LocalStateError, moveAsideHint } from "./state.ts";
 import { type CloudContext, DEFAULT_REALISM, type EdgeRequest, type RealismSettings } from "./types.ts";
 
@@ -73,15 +74,16 @@ function readTokenFile(path: string): string {
   return token;
 }
 
-function tokenMatches(req: EdgeRequest, token: string): boolean {
+function tokenMatches(req: EdgeRequest, token: string | undefined): boolean {
   const sent = req.headers[ADMIN_TOKEN_HEADER];
-  if (typeof sent !== "string" || sent.length !== token.length) return false;
+  if (token === undefined || typeof sent !== "string" || sent.length !== token.length) return false;
   return timingSafeEqual(Buffer.from(sent), Buffer.from(token));
 }
 
 export interface AdminContext {
   ctx: CloudContext;
-  token: string;
+  /** Absent for an edge started without one (tests): then no setting can be changed. */
+  token?: string;
   /** Names of the services behind the edge, for the health answers. */
   serviceNames: () => string[];
 }
@@ -105,6 +107,13 @@ function adminAnswer(admin: AdminContext, action: string, req: EdgeRequest): [nu
   }
   if (action === "health" && reading) return [200, { ok: true, services: admin.serviceNames() }];
   if (action === "realism" && reading) return [200, admin.ctx.realism];
+  if (action === "outbox" && reading) {
+    // The emails SNS would have sent, for `s3size notifications`.
+    const to = req.query.get("to") ?? undefined;
+    const topicArn = req.query.get("topicArn") ?? undefined;
+    const filter = { ...(to ? { to } : {}), ...(topicArn ? { topicArn } : {}) };
+    return [200, { emails: readOutbox(admin.ctx.dataDir, filter) }];
+  }
   if (action === "realism" && req.method === "POST") {
     if (!tokenMatches(req, admin.token)) {
       const message = `changing the local cloud's settings takes the admin token of its state dir in the ${ADMIN_TOKEN_HEADER} header`;

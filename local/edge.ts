@@ -18,6 +18,9 @@ export type Route =
 const TARGET_PREFIXES: Array<[string, string]> = [
   ["DynamoDB_", "dynamodb"],
   ["Logs_", "logs"],
+  ["AmazonSQS.", "sqs"],
+  ["AWSEvents.", "events"],
+  ["GraniteServiceVersion20100801.", "monitoring"],
 ];
 
 /** Reads "Credential=AKID/20240101/us-east-1/s3/aws4_request" from a header or a presigned query. */
@@ -53,6 +56,7 @@ export function routeRequest(
     return { kind: "execute-api", target: { apiId: legacy[1]!, stage: legacy[2]!, path: legacy[3] ?? "/" } };
   if (path.startsWith("/_s3size/")) return { kind: "admin", action: path.slice("/_s3size/".length) };
   if (path === "/_localstack/health") return { kind: "admin", action: "localstack-health" };
+  if (path.startsWith("/_aws/sns/")) return { kind: "service", service: "sns" };
 
   const scope = credentialScope(headers.authorization, query);
   const target = typeof headers["x-amz-target"] === "string" ? headers["x-amz-target"] : undefined;
@@ -65,16 +69,45 @@ export function routeRequest(
     const byTarget = TARGET_PREFIXES.find(([prefix]) => target.startsWith(prefix))?.[1];
     if (byTarget) return { kind: "service", service: byTarget };
   }
+  const link = snsLink(path, query);
+  if (link) return link;
   // Unsigned requests (a browser following a link, curl) are S3's, as on AWS's S3 endpoints.
   return { kind: "service", service: "s3" };
+}
+
+/**
+ * The unsigned links SNS sends (ConfirmSubscription in a confirmation email, Unsubscribe in every
+ * notification), in the region of the topic they name.
+ */
+function snsLink(path: string, query: URLSearchParams): Route | undefined {
+  const action = query.get("Action");
+  if (path !== "/" || (action !== "ConfirmSubscription" && action !== "Unsubscribe")) return undefined;
+  const region = (query.get("TopicArn") ?? query.get("SubscriptionArn") ?? "").split(":")[3];
+  return { kind: "service", service: "sns", ...(region ? { region } : {}) };
 }
 
 /** Calls that change or describe resources; data-plane calls (object I/O, Query, Invoke, PutLogEvents) are never throttled. */
 export function isControlPlane(
   service: string,
-  req: Pick<EdgeRequest, "method" | "path" | "query" | "target">,
+  req: Pick<EdgeRequest, "method" | "path" | "query" | "target"> & { body?: Buffer },
 ): boolean {
+  // The messaging services' data plane; only their JSON calls are throttled (the SDK's wire).
+  const operation = req.target?.split(".").pop();
   switch (service) {
+    case "sqs":
+      return operation !== undefined && !/Message|PurgeQueue/.test(operation);
+    case "events":
+      return operation !== undefined && !/^(PutEvents|TestEventPattern)$/.test(operation);
+    case "monitoring":
+      return (
+        operation !== undefined &&
+        !/^(PutMetricData|GetMetricStatistics|GetMetricData|ListMetrics)$/.test(operation)
+      );
+    case "sns": {
+      const action =
+        req.query.get("Action") ?? new URLSearchParams(req.body?.toString("utf8") ?? "").get("Action");
+      return action !== null && !/^(Publish|PublishBatch|ConfirmSubscription)$/.test(action);
+    }
     case "iam":
     case "apigateway":
       return true;
@@ -103,8 +136,8 @@ const API_MAX_BODY = 128 * 1024 ** 2;
 export interface EdgeServices {
   services: Map<string, Service>;
   apigateway: ApiGatewayService;
-  /** The state dir's admin token: changing the cloud's settings through /_s3size/ takes it. */
-  adminToken: string;
+  /** The state dir's admin token: changing the cloud's settings through /_s3size/ takes it (none: no changes). */
+  adminToken?: string;
 }
 
 export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {

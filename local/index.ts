@@ -6,13 +6,17 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ensureAdminToken, readAdminTokenFrom } from "./admin.ts";
 import { createApiGatewayService } from "./apigateway/index.ts";
+import { createCloudWatchService } from "./cloudwatch/index.ts";
 import { createDynamoDbService } from "./dynamodb.ts";
 import { createEdge } from "./edge.ts";
+import { createEventsService } from "./events/index.ts";
 import { createIamService } from "./iam.ts";
 import { createLambdaService } from "./lambda/index.ts";
 import { acquireStateLock, type StateLock } from "./lock.ts";
 import { createLogsService } from "./logs.ts";
 import { createS3Service } from "./s3/index.ts";
+import { createSnsService } from "./sns/index.ts";
+import { createSqsService } from "./sqs/index.ts";
 import { JsonFile } from "./state.ts";
 import { createStsService } from "./sts.ts";
 import {
@@ -66,6 +70,8 @@ export function realismFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Re
   read("S3SIZE_LOCAL_FUNCTION_UPDATE_MS", "functionUpdateMs");
   read("S3SIZE_LOCAL_THROTTLE_EVERY_N", "throttleEveryN");
   read("S3SIZE_LOCAL_ASYNC_RETRY_DELAY_MS", "asyncRetryDelayMs");
+  read("S3SIZE_LOCAL_ALARM_EVAL_MS", "alarmMinuteMs");
+  read("S3SIZE_LOCAL_SCHEDULE_MINUTE_MS", "scheduleMinuteMs");
   return settings;
 }
 
@@ -97,6 +103,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   try {
     // Order matters: Lambda asks IAM about roles and writes to Logs; S3 and API Gateway invoke Lambda.
     for (const create of [createIamService, createStsService, createLogsService, createDynamoDbService]) {
+      started.push(await create(ctx));
+    }
+    // Messaging before its producers: SNS delivers to SQS; EventBridge and CloudWatch to both; Lambda
+    // (destinations, metrics) and S3 (notifications) to all of them.
+    for (const create of [createSqsService, createSnsService, createEventsService, createCloudWatchService]) {
       started.push(await create(ctx));
     }
     started.push(await createLambdaService(ctx));

@@ -32,8 +32,9 @@ export interface Service {
 }
 
 /**
- * Switches that reproduce the AWS behaviours which break naive provisioning. Off (0) by default;
- * tests and `s3size local` turn them on. The object is live: services read it on every call.
+ * Switches that reproduce the AWS behaviours which break naive provisioning. Most are off (0) by default
+ * and tests and `s3size local` turn them on; a function's Pending and InProgress times are on by default,
+ * as every client must wait for them on AWS. The object is live: services read it on every call.
  */
 export interface RealismSettings {
   /** For this long after CreateRole, Lambda refuses the role as "cannot be assumed by Lambda". */
@@ -46,14 +47,20 @@ export interface RealismSettings {
   throttleEveryN: number;
   /** Delay before each retry of a failed asynchronous invocation (AWS: about 1 and 2 minutes). */
   asyncRetryDelayMs: number;
+  /** How long a minute lasts for CloudWatch alarms: they are evaluated that often, over periods scaled alike (AWS: 60 000). */
+  alarmMinuteMs: number;
+  /** How long a minute of an EventBridge rate() schedule lasts (AWS: 60 000); cron schedules keep wall-clock time. */
+  scheduleMinuteMs: number;
 }
 
 export const DEFAULT_REALISM: RealismSettings = {
   iamPropagationMs: 0,
-  functionPendingMs: 0,
-  functionUpdateMs: 0,
+  functionPendingMs: 400,
+  functionUpdateMs: 300,
   throttleEveryN: 0,
   asyncRetryDelayMs: 1000,
+  alarmMinuteMs: 60_000,
+  scheduleMinuteMs: 60_000,
 };
 
 export interface InvokeCaller {
@@ -61,6 +68,8 @@ export interface InvokeCaller {
   principal: string;
   sourceArn?: string;
   sourceAccount?: string;
+  /** The caller's region: a function named without an ARN is looked up there (default: the cloud's). */
+  region?: string;
 }
 
 export interface InvokeResult {
@@ -83,7 +92,7 @@ export interface LambdaInternal {
     payload: Buffer,
     options: { invocationType: "RequestResponse" | "Event"; caller?: InvokeCaller },
   ): Promise<InvokeResult>;
-  functionExists(functionNameOrArn: string): boolean;
+  functionExists(functionNameOrArn: string, region?: string): boolean;
   /** Whether the function's resource policy lets this principal (and source) invoke it. */
   isInvokeAllowed(functionNameOrArn: string, caller: InvokeCaller): boolean;
 }
@@ -136,10 +145,16 @@ export interface SessionCredentials {
 
 /** SQS's side for other services (Lambda destinations, S3 and SNS deliveries). Throws when the queue is missing. */
 export interface SqsInternal {
+  /**
+   * With a `caller` (a service principal delivering on the owner's behalf: S3, SNS, EventBridge), the
+   * queue's policy must allow it `sqs:SendMessage`, as AWS requires; without one (a Lambda destination,
+   * sent with the function's role, which Lambda checks) the send is not checked again.
+   */
   sendMessage(
     queueArn: string,
     body: string,
     attributes?: Record<string, { DataType: string; StringValue: string }>,
+    caller?: InvokeCaller,
   ): Promise<{ messageId: string }>;
 }
 
@@ -151,6 +166,8 @@ export interface SnsInternal {
     options?: {
       subject?: string;
       attributes?: Record<string, { DataType: string; StringValue: string }>;
+      /** A service principal publishing on the owner's behalf (S3, CloudWatch, EventBridge): the topic's policy must allow it `sns:Publish`. */
+      caller?: InvokeCaller;
     },
   ): Promise<{ messageId: string }>;
 }

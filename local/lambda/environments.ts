@@ -1,19 +1,21 @@
-// Execution environments: one child `node` process per environment running runtime-client.mjs in the
-// unpacked code folder, reused while warm, one invocation at a time each, killed on timeout, retired
-// when the function changes. Their output becomes the function's log events with AWS's report lines.
+// Execution environments: one child process per environment (the runtime's client, in the unpacked code
+// folder, with the credentials of a session of the function's execution role), reused while warm, one
+// invocation at a time each, killed on timeout, retired when the function changes. Their output becomes
+// the function's log events with AWS's report lines.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { fileURLToPath } from "node:url";
-import type { LogEvent, LogsInternal } from "../types.ts";
+import type { IamInternal, LogEvent, LogsInternal, SessionCredentials } from "../types.ts";
+import { launchFor } from "./launchers.ts";
 import { type RuntimeApi, sendInvocation, startRuntimeApi } from "./runtime-api.ts";
 
-const RUNTIME_CLIENT = fileURLToPath(new URL("./runtime-client.mjs", import.meta.url));
 const FLUSH_MARK = "\u001es3size-flush ";
 /** How long to wait for the flush marks after a response before reporting without them. */
 const FLUSH_GRACE_MS = 500;
 const INIT_LIMIT_MS = 10_000;
+/** Sessions of the execution role last this long (AWS: 12 hours for Lambda's role sessions) when IAM says nothing. */
+const SESSION_MS = 12 * 3600_000;
 
 /** What an environment runs: everything that, when it changes, needs a fresh environment. */
 export interface EnvironmentSpec {
@@ -23,6 +25,8 @@ export interface EnvironmentSpec {
   codeDir: string;
   handler: string;
   runtime: string;
+  /** The execution role: the environment acts as a session of it. */
+  role: string;
   timeoutSeconds: number;
   memorySize: number;
   region: string;
@@ -47,7 +51,14 @@ export interface PoolOptions {
    * for a free environment instead (a burst of events is processed in turn, none is lost).
    */
   maxEnvironments: number;
+  /** Where the runtimes' own files live (the Node.js runtime's SDK folder). */
+  runtimeDir: string;
+  /** Whether Node's imports need a hook to stay inside the code folder (see CodeStore). */
+  confineImports: boolean;
+  /** Checks the code folder against what was unpacked (and restores it) before an environment starts in it. */
+  verifyCode: (codeDir: string) => Promise<void>;
   logs: () => LogsInternal | undefined;
+  iam: () => IamInternal | undefined;
   debug: (message: string) => void;
 }
 
@@ -75,6 +86,12 @@ class ExecutionEnvironment {
   private readonly startedAt = Date.now();
   private initDuration?: number;
   private reportedInit = false;
+  /** Why this environment cannot run its runtime here: every invocation fails with it. */
+  private unavailable?: string;
+  /** A line for the first invocation's log (which interpreter runs the function). */
+  private notice?: string;
+  /** When the role session's credentials expire: the environment is not reused close to it. */
+  credentialsExpireAt = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly spec: EnvironmentSpec,
@@ -98,9 +115,23 @@ class ExecutionEnvironment {
       },
     });
     const { spec } = this;
-    const child = spawn(process.execPath, [RUNTIME_CLIENT], {
+    await this.options.verifyCode(spec.codeDir);
+    const launch = await launchFor(spec.runtime, this.options);
+    let credentials: SessionCredentials;
+    try {
+      credentials = this.roleSession();
+    } catch (error) {
+      this.unavailable = `The execution role ${spec.role} cannot be assumed: ${(error as Error).message}`;
+      return;
+    }
+    if ("unavailable" in launch) {
+      this.unavailable = launch.unavailable;
+      return;
+    }
+    this.notice = launch.notice;
+    const child = spawn(launch.command, launch.args, {
       cwd: spec.codeDir,
-      env: this.childEnvironment(this.api.address),
+      env: { ...this.childEnvironment(this.api.address, credentials), ...launch.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
@@ -128,6 +159,9 @@ class ExecutionEnvironment {
     clearTimeout(this.idleTimer);
     return new Promise((resolve) => {
       this.current = { requestId: randomUUID(), payload, resolve, lines: [], marks: 0 };
+      if (this.unavailable !== undefined) return this.failUnavailable(this.unavailable);
+      if (this.notice) this.log(this.notice);
+      this.notice = undefined;
       if (this.state === "dead") return this.finish(this.exitedEarly());
       if (this.poller) this.deliver();
       else if (this.initDuration === undefined) {
@@ -154,7 +188,37 @@ class ExecutionEnvironment {
     return this.api?.close() ?? Promise.resolve();
   }
 
-  private childEnvironment(runtimeApi: string): NodeJS.ProcessEnv {
+  /**
+   * Credentials of a session of the execution role, as Lambda hands them to function code, so the local
+   * cloud can hold the function's calls to the role's policies. Without IAM's session support, dummy
+   * keys stand in (and such calls are not evaluated).
+   */
+  private roleSession(): SessionCredentials {
+    const { spec } = this;
+    const session = this.options.iam()?.issueRoleSession?.(spec.role, spec.functionName);
+    const credentials = session ?? {
+      accessKeyId: "ASIALOCALCLOUD000000",
+      secretAccessKey: "local-cloud-dummy-secret",
+      sessionToken: "local-cloud-dummy-session-token",
+      expiration: Date.now() + SESSION_MS,
+    };
+    this.credentialsExpireAt = credentials.expiration;
+    return credentials;
+  }
+
+  /** The runtime cannot start here: the invocation fails as AWS fails one whose entrypoint cannot run. */
+  private failUnavailable(reason: string): void {
+    const requestId = this.current!.requestId;
+    const message = `RequestId: ${requestId} Error: ${reason}`;
+    this.log(message);
+    const payload = Buffer.from(
+      JSON.stringify({ errorType: "Runtime.InvalidEntrypoint", errorMessage: message }),
+    );
+    this.finish({ payload, errorType: "Runtime.InvalidEntrypoint", status: "error" });
+    void this.stop();
+  }
+
+  private childEnvironment(runtimeApi: string, credentials: SessionCredentials): NodeJS.ProcessEnv {
     const { spec } = this;
     // Only what AWS's sandbox provides: nothing leaks in from the host (no NODE_OPTIONS, no NODE_PATH).
     return {
@@ -174,9 +238,9 @@ class ExecutionEnvironment {
       AWS_LAMBDA_LOG_STREAM_NAME: this.logStream,
       AWS_REGION: spec.region,
       AWS_DEFAULT_REGION: spec.region,
-      AWS_ACCESS_KEY_ID: "ASIALOCALCLOUD000000",
-      AWS_SECRET_ACCESS_KEY: "local-cloud-dummy-secret",
-      AWS_SESSION_TOKEN: "local-cloud-dummy-session-token",
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: credentials.sessionToken,
       AWS_ENDPOINT_URL: spec.endpoint,
     };
   }
@@ -339,8 +403,13 @@ export class EnvironmentPool {
       if (this.closed) throw new Error("the local cloud is stopping");
       for (const env of this.environments) if (env.state === "dead") this.environments.delete(env);
       const idle = [...this.environments].filter((env) => env.state === "idle");
+      // Not one whose role session would expire during this invocation (its calls would be refused).
+      const usableUntil = Date.now() + spec.timeoutSeconds * 1000 + 60_000;
       const warm = idle.find(
-        (env) => env.spec.functionName === spec.functionName && env.spec.generation === spec.generation,
+        (env) =>
+          env.spec.functionArn === spec.functionArn &&
+          env.spec.generation === spec.generation &&
+          env.credentialsExpireAt > usableUntil,
       );
       if (warm) {
         warm.state = "busy";
@@ -349,7 +418,14 @@ export class EnvironmentPool {
       if (this.environments.size < this.options.maxEnvironments) {
         const environment = new ExecutionEnvironment(spec, this.options);
         this.environments.add(environment);
-        await environment.start();
+        try {
+          await environment.start();
+        } catch (error) {
+          // Its place in the pool goes back: a failed start must not hold a slot forever.
+          this.forget(environment);
+          this.waiting.shift()?.();
+          throw error;
+        }
         this.options.debug(`lambda: new environment for ${spec.functionName} (${environment.logStream})`);
         return environment;
       }
@@ -360,9 +436,9 @@ export class EnvironmentPool {
   }
 
   /** Stops the function's idle environments older than `generation` (all of them when omitted). */
-  retire(functionName: string, generation = Number.POSITIVE_INFINITY): void {
+  retire(functionArn: string, generation = Number.POSITIVE_INFINITY): void {
     for (const env of this.environments) {
-      if (env.spec.functionName !== functionName || env.spec.generation >= generation) continue;
+      if (env.spec.functionArn !== functionArn || env.spec.generation >= generation) continue;
       // A busy one finishes its invocation and is then dropped: its generation no longer matches.
       if (env.state !== "busy") this.forget(env);
       else env.retired = true;

@@ -3,15 +3,16 @@
 // records, validated as AWS validates them. Each is kept with its function's creation time, so a
 // function deleted and made again starts without the old settings.
 import { join } from "node:path";
-import { authorize } from "../authorization.ts";
 import { JsonFile } from "../state.ts";
-import type { CloudContext, EdgeRequest, IamRequirement } from "../types.ts";
+import type { CloudContext } from "../types.ts";
 import { destinationRequirement, destinationService } from "./destinations.ts";
 import { LambdaError } from "./errors.ts";
 import { type FunctionRecord, functionArn } from "./functions.ts";
+import { type Call, type LambdaOperation, onFunction, type Reply } from "./operation.ts";
 
 export interface EventInvokeConfig {
   functionName: string;
+  region: string;
   functionCreatedAt: number;
   /** Epoch ms. */
   lastModified: number;
@@ -41,12 +42,12 @@ export class EventInvokeConfigStore {
 
   constructor(directory: string) {
     this.file = new JsonFile(join(directory, "event-invoke-configs.json"), () => []);
-    for (const config of this.file.load()) this.configs.set(config.functionName, config);
+    for (const config of this.file.load()) this.configs.set(keyOf(config), config);
   }
 
   /** The function's own configuration, if it has one (one left by a deleted namesake does not count). */
   get(record: FunctionRecord): EventInvokeConfig | undefined {
-    const config = this.configs.get(record.name);
+    const config = this.configs.get(keyOf({ region: record.region, functionName: record.name }));
     return config?.functionCreatedAt === record.createdAt ? config : undefined;
   }
 
@@ -61,12 +62,12 @@ export class EventInvokeConfigStore {
   }
 
   set(config: EventInvokeConfig): void {
-    this.configs.set(config.functionName, config);
+    this.configs.set(keyOf(config), config);
     this.save();
   }
 
-  delete(name: string): void {
-    this.configs.delete(name);
+  delete(record: FunctionRecord): void {
+    this.configs.delete(keyOf({ region: record.region, functionName: record.name }));
     this.save();
   }
 
@@ -75,146 +76,157 @@ export class EventInvokeConfigStore {
   }
 }
 
-type Body = Record<string, unknown>;
+const CONFIG_PATH = /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/?$/;
+const LIST_PATH = /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/list\/?$/;
 
-/** The five operations, each with the IAM action it needs on the function. */
-const OPERATIONS = new Map([
-  ["PUT", "lambda:PutFunctionEventInvokeConfig"],
-  ["POST", "lambda:UpdateFunctionEventInvokeConfig"],
-  ["GET", "lambda:GetFunctionEventInvokeConfig"],
-  ["DELETE", "lambda:DeleteFunctionEventInvokeConfig"],
-  ["LIST", "lambda:ListFunctionEventInvokeConfigs"],
-]);
-
-export class EventInvokeConfigApi {
-  constructor(
-    private readonly ctx: CloudContext,
-    /** Lambda's lookup of a function by name or ARN and qualifier; throws a LambdaError when missing. */
-    private readonly findFunction: (nameOrArn: string, qualifier?: string) => FunctionRecord,
-    private readonly configs: EventInvokeConfigStore,
-  ) {}
-
-  /** `name` is the path's function name or ARN; `list` is set for `…/event-invoke-config/list`. */
-  handle(req: EdgeRequest, name: string, list: boolean): { status: number; body?: unknown } {
-    const operation = list ? (req.method === "GET" ? "LIST" : "") : req.method;
-    const action = OPERATIONS.get(operation);
-    if (!action) {
-      throw new LambdaError(400, "UnknownOperationException", `Unknown operation ${req.method} ${req.path}`);
-    }
-    const requirement: IamRequirement = {
-      action,
-      resources: [unqualifiedArn(req, this.ctx.accountId, name)],
-    };
-    const verdict = authorize(this.ctx, req, requirement);
-    if (!verdict.allowed) throw new LambdaError(403, "AccessDeniedException", verdict.message);
-
-    if (operation === "LIST") return this.list(req, name);
-    const qualifier = req.query.get("Qualifier") ?? undefined;
-    const record = this.find(req, name, qualifier, operation === "PUT" || operation === "POST");
-    if (operation === "PUT") return this.put(record, parseBody(req), false);
-    if (operation === "POST") return this.put(record, parseBody(req), true);
-    const config = this.configs.get(record);
-    if (!config) throw missingConfig(record);
-    if (operation === "DELETE") {
-      this.configs.delete(record.name);
+/** The five operations, each with the IAM action it needs on the function, for Lambda's table. */
+export const eventInvokeConfigOperations: LambdaOperation[] = [
+  {
+    name: "PutFunctionEventInvokeConfig",
+    method: "PUT",
+    path: CONFIG_PATH,
+    iam: onFunction("lambda:PutFunctionEventInvokeConfig"),
+    run: (call) => put(call, false),
+  },
+  {
+    name: "UpdateFunctionEventInvokeConfig",
+    method: "POST",
+    path: CONFIG_PATH,
+    iam: onFunction("lambda:UpdateFunctionEventInvokeConfig"),
+    run: (call) => put(call, true),
+  },
+  {
+    name: "GetFunctionEventInvokeConfig",
+    method: "GET",
+    path: CONFIG_PATH,
+    iam: onFunction("lambda:GetFunctionEventInvokeConfig"),
+    run: (call) => {
+      const record = reading(call);
+      return { status: 200, body: describe(record, existing(call, record)) };
+    },
+  },
+  {
+    name: "DeleteFunctionEventInvokeConfig",
+    method: "DELETE",
+    path: CONFIG_PATH,
+    iam: onFunction("lambda:DeleteFunctionEventInvokeConfig"),
+    run: (call) => {
+      const record = reading(call);
+      existing(call, record);
+      call.deps.invoker.eventInvokeConfigs.delete(record);
       return { status: 204 };
+    },
+  },
+  {
+    name: "ListFunctionEventInvokeConfigs",
+    method: "GET",
+    path: LIST_PATH,
+    iam: onFunction("lambda:ListFunctionEventInvokeConfigs"),
+    run: (call) => {
+      const maxItems = call.req.query.get("MaxItems");
+      const problems = maxItems === null ? [] : rangeProblems("maxItems", Number(maxItems), 1, 50);
+      if (problems.length > 0) throw validation(problems);
+      const record = changing(call);
+      const config = call.deps.invoker.eventInvokeConfigs.get(record);
+      // Only $LATEST has settings here (the local cloud publishes no versions): one page holds them all.
+      return { status: 200, body: { FunctionEventInvokeConfigs: config ? [describe(record, config)] : [] } };
+    },
+  },
+];
+
+/** The function a change names; AWS words a missing one differently for changes and for reads. */
+function changing(call: Call): FunctionRecord {
+  try {
+    return call.record();
+  } catch (error) {
+    if (error instanceof LambdaError && error.status === 404) {
+      throw new LambdaError(404, "ResourceNotFoundException", "The function doesn't exist.");
     }
-    return { status: 200, body: describe(record, config) };
+    throw error;
   }
+}
 
-  private find(
-    req: EdgeRequest,
-    name: string,
-    qualifier: string | undefined,
-    changing: boolean,
-  ): FunctionRecord {
-    try {
-      return this.findFunction(name, qualifier);
-    } catch (error) {
-      if (!(error instanceof LambdaError)) throw error;
-      // AWS words it differently for a change and for a read of a function that is not there.
-      if (changing) throw new LambdaError(404, "ResourceNotFoundException", "The function doesn't exist.");
-      const arn = unqualifiedArn(req, this.ctx.accountId, name);
-      throw new LambdaError(
-        404,
-        "ResourceNotFoundException",
-        `The function ${arn}:${qualifier ?? "$LATEST"} doesn't have an EventInvokeConfig`,
-      );
+function reading(call: Call): FunctionRecord {
+  try {
+    return call.record();
+  } catch (error) {
+    if (error instanceof LambdaError && error.status === 404) {
+      throw missing(call.qualifier() ? call.arn() : `${call.arn()}:$LATEST`);
     }
+    throw error;
   }
+}
 
-  private put(record: FunctionRecord, input: Body, update: boolean): { status: number; body: unknown } {
-    const retries = input.MaximumRetryAttempts;
-    const age = input.MaximumEventAgeInSeconds;
-    const destinations = input.DestinationConfig as
-      | { OnSuccess?: { Destination?: unknown }; OnFailure?: { Destination?: unknown } }
-      | undefined;
-    const onSuccess = destinations?.OnSuccess?.Destination;
-    const onFailure = destinations?.OnFailure?.Destination;
-    const problems = [
-      ...rangeProblems("maximumRetryAttempts", retries, 0, 2),
-      ...rangeProblems("maximumEventAgeInSeconds", age, 60, 21_600),
-      ...arnProblems("destinationConfig.onSuccess.destination", onSuccess),
-      ...arnProblems("destinationConfig.onFailure.destination", onFailure),
-    ];
-    if (problems.length > 0) {
-      const count = problems.length === 1 ? "1 validation error" : `${problems.length} validation errors`;
-      throw new LambdaError(400, "ValidationException", `${count} detected: ${problems.join("; ")}`);
-    }
-    if (retries === undefined && age === undefined && destinations === undefined) {
-      throw invalid("You must specify at least one of error handling or destination setting.");
-    }
-    const existing = this.configs.get(record);
-    if (update && !existing) throw missingConfig(record);
-    this.checkDestinations(record, onSuccess as string | undefined, onFailure as string | undefined);
+function existing(call: Call, record: FunctionRecord): EventInvokeConfig {
+  const config = call.deps.invoker.eventInvokeConfigs.get(record);
+  if (!config) throw missing(`${functionArn(record)}:$LATEST`);
+  return config;
+}
 
-    const base = update ? existing! : { functionName: record.name, functionCreatedAt: record.createdAt };
-    const config: EventInvokeConfig = { ...base, lastModified: Date.now() };
-    if (retries !== undefined) config.maximumRetryAttempts = retries as number;
-    if (age !== undefined) config.maximumEventAgeInSeconds = age as number;
-    if (destinations !== undefined) {
-      delete config.onSuccess;
-      delete config.onFailure;
-      if (onSuccess) config.onSuccess = onSuccess as string;
-      if (onFailure) config.onFailure = onFailure as string;
-    }
-    this.configs.set(config);
-    return { status: 200, body: describe(record, config) };
+function put(call: Call, update: boolean): Reply {
+  const input = call.body();
+  const retries = input.MaximumRetryAttempts;
+  const age = input.MaximumEventAgeInSeconds;
+  const destinations = input.DestinationConfig as
+    | { OnSuccess?: { Destination?: unknown }; OnFailure?: { Destination?: unknown } }
+    | undefined;
+  const onSuccess = destinations?.OnSuccess?.Destination;
+  const onFailure = destinations?.OnFailure?.Destination;
+  const problems = [
+    ...rangeProblems("maximumRetryAttempts", retries, 0, 2),
+    ...rangeProblems("maximumEventAgeInSeconds", age, 60, 21_600),
+    ...arnProblems("destinationConfig.onSuccess.destination", onSuccess),
+    ...arnProblems("destinationConfig.onFailure.destination", onFailure),
+  ];
+  if (problems.length > 0) throw validation(problems);
+  if (retries === undefined && age === undefined && destinations === undefined) {
+    throw invalid("You must specify at least one of error handling or destination setting.");
   }
+  const record = changing(call);
+  const configs = call.deps.invoker.eventInvokeConfigs;
+  const current = configs.get(record);
+  if (update && !current) throw missing(`${functionArn(record)}:$LATEST`);
+  checkDestinations(call.deps.ctx, record, onSuccess as string | undefined, onFailure as string | undefined);
 
-  /** Destinations Lambda delivers to, which exist where Lambda can tell and the execution role may use. */
-  private checkDestinations(record: FunctionRecord, ...arns: Array<string | undefined>): void {
-    const given = arns.filter((arn): arn is string => Boolean(arn));
-    if (given.some((arn) => !destinationService(arn))) {
-      const part = (name: string, arn: string | undefined) => (arn ? `${name}(destination=${arn})` : "null");
-      throw invalid(
-        `The provided destination config DestinationConfig(onSuccess=${part("OnSuccess", arns[0])}, onFailure=${part("OnFailure", arns[1])}) is invalid.`,
-      );
-    }
-    for (const arn of given) {
-      if (destinationService(arn) === "lambda") {
-        const target = arn.split(":")[6];
-        if (target === record.name)
-          throw invalid("You can't specify the function as a destination for itself.");
-        if (!this.ctx.lambda?.functionExists(arn)) throw invalid(`The destination ARN ${arn} is invalid.`);
-      }
-      // AWS checks the execution role now and answers a role that may not send with this same generic line.
-      const verdict = this.ctx.iam?.evaluateRole?.(record.role, destinationRequirement(arn));
-      if (verdict && !verdict.allowed) throw invalid(`The destination ARN ${arn} is invalid.`);
-    }
+  const base = update
+    ? current!
+    : { functionName: record.name, region: record.region, functionCreatedAt: record.createdAt };
+  const config: EventInvokeConfig = { ...base, lastModified: Date.now() };
+  if (retries !== undefined) config.maximumRetryAttempts = retries as number;
+  if (age !== undefined) config.maximumEventAgeInSeconds = age as number;
+  if (destinations !== undefined) {
+    delete config.onSuccess;
+    delete config.onFailure;
+    if (onSuccess) config.onSuccess = onSuccess as string;
+    if (onFailure) config.onFailure = onFailure as string;
   }
+  configs.set(config);
+  return { status: 200, body: describe(record, config) };
+}
 
-  private list(req: EdgeRequest, name: string): { status: number; body: unknown } {
-    const maxItems = req.query.get("MaxItems");
-    if (maxItems !== null) {
-      const problems = rangeProblems("maxItems", Number(maxItems), 1, 50);
-      if (problems.length > 0)
-        throw new LambdaError(400, "ValidationException", `1 validation error detected: ${problems[0]}`);
+/** Destinations Lambda delivers to, which exist where Lambda can tell, and the execution role may use. */
+function checkDestinations(
+  ctx: CloudContext,
+  record: FunctionRecord,
+  ...arns: Array<string | undefined>
+): void {
+  const given = arns.filter((arn): arn is string => Boolean(arn));
+  if (given.some((arn) => !destinationService(arn))) {
+    const part = (name: string, arn: string | undefined) => (arn ? `${name}(destination=${arn})` : "null");
+    throw invalid(
+      `The provided destination config DestinationConfig(onSuccess=${part("OnSuccess", arns[0])}, onFailure=${part("OnFailure", arns[1])}) is invalid.`,
+    );
+  }
+  for (const arn of given) {
+    if (destinationService(arn) === "lambda") {
+      if (arn.split(":")[6] === record.name)
+        throw invalid("You can't specify the function as a destination for itself.");
+      if (!ctx.lambda?.functionExists(arn, record.region))
+        throw invalid(`The destination ARN ${arn} is invalid.`);
     }
-    const record = this.find(req, name, undefined, true);
-    const config = this.configs.get(record);
-    // Only $LATEST has settings here (the local cloud publishes no versions), so one page holds them all.
-    return { status: 200, body: { FunctionEventInvokeConfigs: config ? [describe(record, config)] : [] } };
+    // AWS checks the execution role now and answers a role that may not send with this same generic line.
+    const verdict = ctx.iam?.evaluateRole?.(record.role, destinationRequirement(arn));
+    if (verdict && !verdict.allowed) throw invalid(`The destination ARN ${arn} is invalid.`);
   }
 }
 
@@ -234,12 +246,6 @@ function describe(record: FunctionRecord, config: EventInvokeConfig): Record<str
       OnFailure: config.onFailure ? { Destination: config.onFailure } : {},
     },
   };
-}
-
-/** The function ARN a name in a path stands for, in the region the request was signed for. */
-function unqualifiedArn(req: EdgeRequest, accountId: string, name: string): string {
-  const functionName = name.match(/:function:([^:]+)/)?.[1] ?? name.split(":")[0];
-  return `arn:aws:lambda:${req.region}:${accountId}:function:${functionName}`;
 }
 
 function rangeProblems(field: string, value: unknown, min: number, max: number): string[] {
@@ -276,25 +282,21 @@ function arnProblems(field: string, value: unknown): string[] {
   return [];
 }
 
-function parseBody(req: EdgeRequest): Body {
-  let input: unknown;
-  try {
-    input = req.body.length ? JSON.parse(req.body.toString("utf8")) : {};
-  } catch {
-    throw new LambdaError(400, "InvalidRequestContentException", "Could not parse request body into json");
-  }
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new LambdaError(400, "InvalidRequestContentException", "Could not parse request body into json");
-  }
-  return input as Body;
-}
-
-function missingConfig(record: FunctionRecord): LambdaError {
+function missing(qualifiedArn: string): LambdaError {
   return new LambdaError(
     404,
     "ResourceNotFoundException",
-    `The function ${functionArn(record)}:$LATEST doesn't have an EventInvokeConfig`,
+    `The function ${qualifiedArn} doesn't have an EventInvokeConfig`,
   );
+}
+
+function validation(problems: string[]): LambdaError {
+  const count = problems.length === 1 ? "1 validation error" : `${problems.length} validation errors`;
+  return new LambdaError(400, "ValidationException", `${count} detected: ${problems.join("; ")}`);
+}
+
+function keyOf(config: Pick<EventInvokeConfig, "region" | "functionName">): string {
+  return `${config.region}\u0000${config.functionName}`;
 }
 
 const invalid = (message: string) => new LambdaError(400, "InvalidParameterValueException", message);

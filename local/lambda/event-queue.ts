@@ -9,6 +9,8 @@ export interface QueuedEvent {
   /** The request id Invoke answered with; retries keep it, as on AWS. */
   requestId: string;
   functionName: string;
+  /** The function's region: functions are regional. */
+  region: string;
   /** When the function was created: an event for a function deleted and made again is dropped. */
   functionCreatedAt: number;
   payload: string;

@@ -1,17 +1,16 @@
-// Lambda's function records: configuration, code (the zip kept as uploaded and unpacked once per
-// hash, as AWS unpacks it into /var/task), resource policy and tags, persisted in one JSON file.
-import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve, sep } from "node:path";
-import yauzl from "yauzl";
+// Lambda's function records, per region as on AWS (the same name may exist in two regions): configuration,
+// code (content-addressed in CodeStore), resource policy and tags, persisted in one JSON file.
+import { randomUUID } from "node:crypto";
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { JsonFile } from "../state.ts";
 import { LOCAL_ACCOUNT_ID, type RealismSettings } from "../types.ts";
+import { CodeStore, type StoredCode } from "./code.ts";
 import type { PolicyStatement } from "./permissions.ts";
 
-export interface FunctionRecord {
+export interface FunctionRecord extends StoredCode {
   name: string;
-  /** The region it was created in (the one its ARN names). */
+  /** The region it was created in: the one its ARN names and the only one that finds it. */
   region: string;
   runtime: string;
   role: string;
@@ -19,12 +18,10 @@ export interface FunctionRecord {
   description: string;
   timeout: number;
   memorySize: number;
+  /** MB of /tmp. */
+  ephemeralStorage: number;
   architectures: string[];
   environment?: Record<string, string>;
-  codeSha256: string;
-  codeSize: number;
-  /** Hex of the same hash: names the zip file and the unpacked folder. */
-  codeHash: string;
   lastModified: string;
   revisionId: string;
   /** Bumped by every code or configuration change: environments of an older generation retire. */
@@ -37,17 +34,49 @@ export interface FunctionRecord {
   tags: Record<string, string>;
 }
 
+/** Names as CreateFunction accepts them; also what makes a name from an old state file safe to use. */
+export const FUNCTION_NAME = /^[a-zA-Z0-9-_]{1,64}$/;
+
 export class FunctionStore {
-  readonly functions = new Map<string, FunctionRecord>();
+  readonly code: CodeStore;
+  private readonly regions = new Map<string, Map<string, FunctionRecord>>();
   private readonly file: JsonFile<FunctionRecord[]>;
 
   constructor(private readonly root: string) {
+    this.code = new CodeStore(root);
     this.file = new JsonFile(join(root, "functions.json"), () => []);
-    for (const record of this.file.load()) this.functions.set(record.name, record);
+    for (const record of this.file.load()) this.add(this.converted(record));
+    this.code.prune(new Set(this.all().map((record) => record.codeHash)));
+  }
+
+  get(region: string, name: string): FunctionRecord | undefined {
+    return this.regions.get(region)?.get(name);
+  }
+
+  /** The region's functions in name order. */
+  list(region: string): FunctionRecord[] {
+    return [...(this.regions.get(region)?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  all(): FunctionRecord[] {
+    return [...this.regions.values()].flatMap((functions) => [...functions.values()]);
+  }
+
+  add(record: FunctionRecord): void {
+    const functions = this.regions.get(record.region) ?? new Map<string, FunctionRecord>();
+    this.regions.set(record.region, functions);
+    functions.set(record.name, record);
+  }
+
+  /** Forgets the function and the code no other function uses. */
+  remove(record: FunctionRecord): void {
+    this.regions.get(record.region)?.delete(record.name);
+    this.save();
+    this.pruneCode();
   }
 
   save(): void {
-    this.file.save([...this.functions.values()]);
+    this.file.save(this.all());
   }
 
   /** Marks a change: new RevisionId, and for code/config changes a new generation and LastModified. */
@@ -60,122 +89,33 @@ export class FunctionStore {
     this.save();
   }
 
-  zipPath(record: Pick<FunctionRecord, "name" | "codeHash">): string {
-    return join(this.root, "zips", record.name, `${record.codeHash}.zip`);
+  zipPath(record: FunctionRecord): string {
+    return this.code.zipPath(record.codeHash);
+  }
+
+  /** The function's unpacked code folder (verified by the environment that starts in it). */
+  ensureCodeDir(record: FunctionRecord): Promise<string> {
+    return this.code.present(record.codeHash);
+  }
+
+  pruneCode(): void {
+    this.code.prune(new Set(this.all().map((record) => record.codeHash)));
   }
 
   /**
-   * Unpacked code lives outside the state dir, in the system's temp folder: a state dir inside a
-   * project would let a function's bare imports climb into the project's node_modules, hiding a zip
-   * that is missing a dependency (on AWS, /var/task has nothing above it). The kept zip is the
-   * source of truth; a folder the OS cleaned away is unpacked again.
+   * A record written by an older local cloud: functions without a region were us-east-1's, their zips
+   * lived under a folder named after the function and are moved into the content-addressed store.
    */
-  codeDir(record: Pick<FunctionRecord, "name" | "codeHash">): string {
-    return join(this.codeRoot(record.name), record.codeHash);
-  }
-
-  private codeRoot(name: string): string {
-    const scope = createHash("sha256").update(resolve(this.root)).digest("hex").slice(0, 12);
-    return join(tmpdir(), "s3size-lambda-code", scope, name);
-  }
-
-  /** Validates and stores a zip; returns the code fields of the record. Throws BadZipError. */
-  async storeCode(
-    name: string,
-    zip: Buffer,
-  ): Promise<Pick<FunctionRecord, "codeSha256" | "codeSize" | "codeHash">> {
-    const digest = createHash("sha256").update(zip).digest();
-    const code = {
-      codeSha256: digest.toString("base64"),
-      codeSize: zip.length,
-      codeHash: digest.toString("hex"),
-    };
-    const location = { name, codeHash: code.codeHash };
-    const codeDir = this.codeDir(location);
-    if (!existsSync(codeDir)) await unpackZip(zip, codeDir);
-    const zipPath = this.zipPath(location);
-    mkdirSync(dirname(zipPath), { recursive: true });
-    writeFileSync(zipPath, zip);
-    return code;
-  }
-
-  /** The unpacked code folder, unpacked again from the kept zip if it went missing. */
-  async ensureCodeDir(record: FunctionRecord): Promise<string> {
-    const codeDir = this.codeDir(record);
-    if (!existsSync(codeDir)) {
-      await unpackZip(readFileSync(this.zipPath(record)), codeDir);
+  private converted(record: FunctionRecord): FunctionRecord {
+    const converted = { ...record, region: record.region || "us-east-1" };
+    converted.ephemeralStorage ??= 512;
+    if (FUNCTION_NAME.test(record.name)) {
+      const legacyDir = join(this.root, "zips", record.name);
+      this.code.adopt(record.codeHash, join(legacyDir, `${record.codeHash}.zip`));
+      if (existsSync(legacyDir)) rmSync(legacyDir, { recursive: true, force: true });
     }
-    return codeDir;
+    return converted;
   }
-
-  /** Drops code of hashes no longer in use by the function (after an update) or all of it (delete). */
-  removeCode(name: string, keepHash?: string): void {
-    for (const dir of [join(this.root, "zips", name), this.codeRoot(name)]) {
-      if (!keepHash) {
-        rmSync(dir, { recursive: true, force: true });
-        continue;
-      }
-      if (!existsSync(dir)) continue;
-      for (const entry of readdirSync(dir)) {
-        if (!entry.startsWith(keepHash)) rmSync(join(dir, entry), { recursive: true, force: true });
-      }
-    }
-  }
-}
-
-export class BadZipError extends Error {}
-
-/** Unpacks into a temporary sibling, then renames, so a half-unpacked folder is never used. */
-export async function unpackZip(zip: Buffer, target: string): Promise<void> {
-  const temporary = `${target}.${randomUUID()}.tmp`;
-  mkdirSync(temporary, { recursive: true });
-  try {
-    await extractInto(zip, temporary);
-    mkdirSync(dirname(target), { recursive: true });
-    if (existsSync(target)) rmSync(temporary, { recursive: true, force: true });
-    else renameSync(temporary, target);
-  } catch (error) {
-    rmSync(temporary, { recursive: true, force: true });
-    throw error;
-  }
-}
-
-function extractInto(zip: Buffer, dir: string): Promise<void> {
-  const root = resolve(dir);
-  return new Promise((done, fail) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true }, (openError, archive) => {
-      if (openError || !archive) return fail(new BadZipError(openError?.message ?? "not a zip"));
-      const stop = (error: Error) => {
-        archive.close();
-        fail(error instanceof BadZipError ? error : new BadZipError(error.message));
-      };
-      archive.on("error", stop);
-      archive.on("end", () => done());
-      archive.on("entry", (entry: yauzl.Entry) => {
-        const path = resolve(root, entry.fileName);
-        // yauzl already refuses "../" names; this also catches anything that resolves outside.
-        if (path !== root && !path.startsWith(root + sep))
-          return stop(new BadZipError(`unsafe path ${entry.fileName}`));
-        if (entry.fileName.endsWith("/")) {
-          mkdirSync(path, { recursive: true });
-          return archive.readEntry();
-        }
-        archive.openReadStream(entry, (streamError, stream) => {
-          if (streamError || !stream) return stop(streamError ?? new BadZipError("unreadable entry"));
-          const chunks: Buffer[] = [];
-          stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-          stream.on("error", stop);
-          stream.on("end", () => {
-            mkdirSync(dirname(path), { recursive: true });
-            const mode = (entry.externalFileAttributes >>> 16) & 0o777;
-            writeFileSync(path, Buffer.concat(chunks), { mode: mode || 0o644 });
-            archive.readEntry();
-          });
-        });
-      });
-      archive.readEntry();
-    });
-  });
 }
 
 /** AWS's LastModified format: 2024-01-01T00:00:00.000+0000. */
@@ -223,7 +163,7 @@ export function functionConfiguration(record: FunctionRecord, realism: RealismSe
       : {}),
     PackageType: "Zip",
     Architectures: record.architectures,
-    EphemeralStorage: { Size: 512 },
+    EphemeralStorage: { Size: record.ephemeralStorage },
     SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
     LoggingConfig: { LogFormat: "Text", LogGroup: `/aws/lambda/${record.name}` },
   };

@@ -1,15 +1,17 @@
 // The local cloud's Lambda: the restJson API, the function store, execution environments in child
 // processes, and `ctx.lambda` for the services that invoke functions (S3 notifications, API Gateway).
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { sendRestJsonError } from "../protocol/json.ts";
 import type { CloudContext, Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
 import { EnvironmentPool } from "./environments.ts";
 import { LambdaError } from "./errors.ts";
 import { FunctionStore } from "./functions.ts";
-import { assertActive, findFunction, Invoker } from "./invoke.ts";
+import { Invoker } from "./invoke.ts";
+import { assertActive, findForService } from "./lookup.ts";
 import { isInvokeAllowed } from "./permissions.ts";
+import { runtimeModulesPath } from "./runtime-modules.ts";
 
 export interface LambdaServiceOptions {
   /** How long an idle environment stays warm before it is stopped. */
@@ -28,29 +30,41 @@ export async function createLambdaService(
   ctx: CloudContext,
   options: LambdaServiceOptions = {},
 ): Promise<Service> {
-  const store = new FunctionStore(join(ctx.dataDir, "lambda"));
+  const root = join(ctx.dataDir, "lambda");
+  const store = new FunctionStore(root);
+  const runtimeDir = join(root, "runtime");
+  store.code.linkRuntimeModules(runtimeModulesPath(runtimeDir));
   const pool = new EnvironmentPool({
     idleMs: options.idleMs ?? 180_000,
     maxEnvironments: options.maxEnvironments ?? defaultMaxEnvironments(),
+    runtimeDir,
+    confineImports: store.code.importsCouldClimbOut(),
+    verifyCode: async (codeDir) => {
+      await store.code.verified(basename(codeDir));
+    },
     logs: () => ctx.logs,
+    iam: () => ctx.iam,
     debug: (message) => ctx.debug(message),
   });
   const invoker = new Invoker(ctx, store, pool);
-  const api = new LambdaApi(ctx, store, pool, invoker);
+  const api = new LambdaApi({ ctx, store, pool, invoker });
+  const find = (nameOrArn: string, region = ctx.region) => findForService(store, nameOrArn, region);
 
   ctx.lambda = {
-    async invoke(nameOrArn, payload, { invocationType }) {
-      const record = findFunction(store, nameOrArn);
-      assertActive(record, ctx.realism);
+    async invoke(nameOrArn, payload, { invocationType, caller }) {
+      const record = find(nameOrArn, caller?.region);
       if (invocationType === "Event") {
+        // Written to the durable queue now, so the service's answer can be sent; a function still
+        // Pending is waited for there (as S3 would keep retrying), not in this call.
         await invoker.enqueue(record, payload);
         return { statusCode: 202, payload: Buffer.alloc(0), executedVersion: "$LATEST" };
       }
+      assertActive(record, ctx.realism);
       return invoker.invoke(record, payload);
     },
-    functionExists(nameOrArn) {
+    functionExists(nameOrArn, region) {
       try {
-        findFunction(store, nameOrArn);
+        find(nameOrArn, region);
         return true;
       } catch {
         return false;
@@ -58,7 +72,7 @@ export async function createLambdaService(
     },
     isInvokeAllowed(nameOrArn, caller) {
       try {
-        return isInvokeAllowed(findFunction(store, nameOrArn).policy, caller);
+        return isInvokeAllowed(find(nameOrArn, caller.region).policy, caller);
       } catch {
         return false;
       }

@@ -4,45 +4,19 @@
 // asynchronous settings say, reported to its destinations, and resumed after a restart.
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import type { CloudContext, InvokeResult, RealismSettings } from "../types.ts";
+import type { CloudContext, InvokeResult } from "../types.ts";
 import { type Condition, invocationRecord, sendRecord } from "./destinations.ts";
 import type { EnvironmentPool } from "./environments.ts";
-import { LambdaError, notFound } from "./errors.ts";
-import { type AsyncSettings, EventInvokeConfigApi, EventInvokeConfigStore } from "./event-invoke-config.ts";
+import { type AsyncSettings, EventInvokeConfigStore } from "./event-invoke-config.ts";
 import { EventQueueStore, type QueuedEvent } from "./event-queue.ts";
 import { type FunctionRecord, type FunctionStore, functionArn, functionState } from "./functions.ts";
 import { LambdaMetrics } from "./metrics.ts";
 
 const TAIL_BYTES = 4096;
 
-/** A function name, partial ARN or full ARN, with an optional `$LATEST` qualifier, to a record. */
-export function findFunction(store: FunctionStore, nameOrArn: string, qualifier?: string): FunctionRecord {
-  const match = nameOrArn.match(
-    /^(?:arn:aws[\w-]*:lambda:[^:]+:\d{12}:function:|\d{12}:function:)?([^:]+)(?::(.+))?$/,
-  );
-  const name = match?.[1] ?? nameOrArn;
-  const record = store.functions.get(name);
-  const wanted = qualifier ?? match?.[2];
-  if (!record) throw notFound(`arn:aws:lambda:us-east-1:000000000000:function:${name}`);
-  if (wanted !== undefined && wanted !== "$LATEST") throw notFound(`${functionArn(record)}:${wanted}`);
-  return record;
-}
-
-export function assertActive(record: FunctionRecord, realism: RealismSettings): void {
-  const state = functionState(record, realism);
-  if (state !== "Active") {
-    throw new LambdaError(
-      409,
-      "ResourceConflictException",
-      `The operation cannot be performed at this time. The function is currently in the following state: ${state}`,
-    );
-  }
-}
-
 export class Invoker {
-  /** The asynchronous settings of each function and the API that changes them. */
-  readonly eventInvokeConfigs: EventInvokeConfigApi;
-  private readonly configs: EventInvokeConfigStore;
+  /** The asynchronous settings of each function (PutFunctionEventInvokeConfig and its siblings). */
+  readonly eventInvokeConfigs: EventInvokeConfigStore;
   private readonly metrics: LambdaMetrics;
   private queue?: EventQueueStore;
   private started?: Promise<void>;
@@ -56,10 +30,7 @@ export class Invoker {
     private readonly store: FunctionStore,
     private readonly pool: EnvironmentPool,
   ) {
-    const directory = join(ctx.dataDir, "lambda-async");
-    this.configs = new EventInvokeConfigStore(directory);
-    const find = (name: string, qualifier?: string) => findFunction(store, name, qualifier);
-    this.eventInvokeConfigs = new EventInvokeConfigApi(ctx, find, this.configs);
+    this.eventInvokeConfigs = new EventInvokeConfigStore(join(ctx.dataDir, "lambda-async"));
     this.metrics = new LambdaMetrics(ctx);
   }
 
@@ -93,6 +64,7 @@ export class Invoker {
           codeDir,
           handler: record.handler,
           runtime: record.runtime,
+          role: record.role,
           timeoutSeconds: record.timeout,
           memorySize: record.memorySize,
           region: record.region,
@@ -128,6 +100,7 @@ export class Invoker {
     const event: QueuedEvent = {
       requestId: randomUUID(),
       functionName: record.name,
+      region: record.region,
       functionCreatedAt: record.createdAt,
       payload: payload.length === 0 ? "{}" : payload.toString("utf8"),
       enqueuedAt: now,
@@ -174,12 +147,17 @@ export class Invoker {
   /** One attempt at an event: run it, then finish it, or put it back with its next due time. */
   private async process(event: QueuedEvent): Promise<void> {
     const queue = this.queue!;
-    const record = this.store.functions.get(event.functionName);
+    const record = this.store.get(event.region, event.functionName);
     if (!record || record.createdAt !== event.functionCreatedAt) {
       this.ctx.debug(`lambda: dropped event ${event.requestId} for deleted function ${event.functionName}`);
       return queue.remove(event.requestId);
     }
-    const settings = this.configs.settings(record);
+    // A function still Pending: wait until it is Active, as S3 keeps retrying its delivery on AWS.
+    const pendingMs = record.createdAt + this.ctx.realism.functionPendingMs - Date.now();
+    if (functionState(record, this.ctx.realism) === "Pending" && pendingMs > 0) {
+      return this.schedule({ ...event, dueAt: Date.now() + pendingMs });
+    }
+    const settings = this.eventInvokeConfigs.settings(record);
     const age = Date.now() - event.enqueuedAt;
     if (age > settings.maximumEventAgeInSeconds * 1000)
       return this.finish(event, record, settings, "EventAgeExceeded");

@@ -1,9 +1,10 @@
 // The bootstrap of one execution environment, like AWS's Node runtime interface client: loads the
 // handler from LAMBDA_TASK_ROOT, then loops on the Lambda Runtime API. Plain JS, Node built-ins only,
 // because it runs next to the unpacked function code and must not lean on the project's packages.
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import http from "node:http";
-import { join } from "node:path";
+import Module, { register } from "node:module";
+import { join, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { format } from "node:util";
 
@@ -13,6 +14,30 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const FLUSH_MARK = "\u001es3size-flush ";
 
 let currentRequestId;
+
+const taskRoot = realpathSync(process.env.LAMBDA_TASK_ROOT ?? process.cwd());
+// The runtime's module folders (the AWS SDK on Node.js 18 and later), as NODE_PATH lists them on AWS.
+const moduleDirs = (process.env.NODE_PATH ?? "").split(":").filter(Boolean);
+
+/**
+ * As in /var/task, which has nothing above it: the function's bare imports and requires resolve inside
+ * its code folder, then in the runtime's module folders; never in a project the state dir sits in. The
+ * `import` hook runs in a thread of its own, so it is only registered when the emulator saw a
+ * node_modules folder above the code folders.
+ */
+function confineResolution() {
+  if (process.argv.includes("--confine-imports")) {
+    register(new URL("./runtime-hooks.mjs", import.meta.url), { data: { taskRoot, moduleDirs } });
+  }
+  const inside = (path, dir) => path === dir || path.startsWith(dir + sep);
+  const nodeModulePaths = Module._nodeModulePaths;
+  Module._nodeModulePaths = (from) => {
+    const paths = nodeModulePaths(from);
+    return inside(from, taskRoot) ? paths.filter((path) => inside(path, taskRoot)) : paths;
+  };
+  // Not ~/.node_modules or the global prefix either: only what NODE_PATH names.
+  Module.globalPaths.splice(0, Module.globalPaths.length, ...moduleDirs);
+}
 
 // An environment lives only as long as the emulator that started it: if the emulator dies without
 // stopping it (killed, crashed), this process is re-parented and leaves instead of lingering.
@@ -83,9 +108,8 @@ async function loadHandler() {
   if (dot < 1) throw runtimeError("Runtime.MalformedHandlerName", `Bad handler ${spec}`);
   const modulePath = spec.slice(0, dot);
   const name = spec.slice(dot + 1);
-  const root = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
   const file = [".mjs", ".js", ".cjs"]
-    .map((ext) => join(root, modulePath + ext))
+    .map((ext) => join(taskRoot, modulePath + ext))
     .find((path) => existsSync(path));
   if (!file) throw runtimeError("Runtime.ImportModuleError", `Error: Cannot find module '${modulePath}'`);
   let module;
@@ -93,6 +117,9 @@ async function loadHandler() {
     module = await import(pathToFileURL(file).href);
   } catch (error) {
     if (error instanceof SyntaxError) throw runtimeError("Runtime.UserCodeSyntaxError", `${error}`);
+    if (["ERR_MODULE_NOT_FOUND", "MODULE_NOT_FOUND"].includes(error?.code)) {
+      throw runtimeError("Runtime.ImportModuleError", `Error: ${error.message}`);
+    }
     throw error;
   }
   const handler = module[name] ?? module.default?.[name];
@@ -145,6 +172,7 @@ async function reportFatal(error) {
 }
 
 async function main() {
+  confineResolution();
   patchConsole();
   process.on("uncaughtException", reportFatal);
   process.on("unhandledRejection", reportFatal);

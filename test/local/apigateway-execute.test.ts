@@ -16,7 +16,7 @@ import { AddPermissionCommand, CreateFunctionCommand } from "@aws-sdk/client-lam
 import { expect } from "chai";
 import { PNG } from "pngjs";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
-import { createLambdaRole, zipFolder } from "./fixtures/lambda.ts";
+import { createLambdaRole, waitUntilReady, zipFolder } from "./fixtures/lambda.ts";
 
 function tinyPng(): Buffer {
   const png = new PNG({ width: 2, height: 2 });
@@ -78,6 +78,7 @@ describe("local API Gateway execute-api with a Lambda proxy integration", () => 
         Code: { ZipFile: zip },
       }),
     );
+    await waitUntilReady(lambda, "api-fixture");
     const api = await apigateway.send(
       new CreateRestApiCommand({ name: "fixture-api", binaryMediaTypes: ["image/png"] }),
     );

@@ -4,11 +4,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { type AwsTarget, clientConfig, s3ClientConfig } from "../../handlers/common/aws.ts";
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from "../../local/index.ts";
@@ -25,6 +29,10 @@ export function clientsFor(endpoint: string, region = "us-east-1") {
     sts: new STSClient(clientConfig(target, {})),
     apigateway: new APIGatewayClient(clientConfig(target, {})),
     logs: new CloudWatchLogsClient(clientConfig(target, {})),
+    sqs: new SQSClient(clientConfig(target, {})),
+    sns: new SNSClient(clientConfig(target, {})),
+    events: new EventBridgeClient(clientConfig(target, {})),
+    cloudwatch: new CloudWatchClient(clientConfig(target, {})),
   };
 }
 

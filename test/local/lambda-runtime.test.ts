@@ -161,7 +161,8 @@ describe("local Lambda realism switches and restarts", () => {
   });
   after(() => test.stop());
 
-  const create = (name: string, role: string) => createFunction(test.clients.lambda, { name, role, zip });
+  const create = (name: string, role: string, wait = true) =>
+    createFunction(test.clients.lambda, { name, role, zip, wait });
 
   it("refuses a role still propagating in IAM, and accepts it once the delay is over", async () => {
     test.cloud.realism.iamPropagationMs = 60_000;
@@ -176,7 +177,7 @@ describe("local Lambda realism switches and restarts", () => {
   it("keeps a new function Pending, refusing invokes and updates with 409 until it is Active", async () => {
     const role = await createLambdaRole(test.clients.iam, "pending-role");
     test.cloud.realism.functionPendingMs = 60_000;
-    const created = await create("pending", role);
+    const created = await create("pending", role, false);
     expect(created.State).to.equal("Pending");
     expect(created.StateReasonCode).to.equal("Creating");
     await expectError(

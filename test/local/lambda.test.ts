@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import {
   AddPermissionCommand,
   CreateFunctionCommand,
@@ -24,6 +25,7 @@ import {
   decode,
   ECHO_FUNCTION_DIR,
   expectError,
+  waitUntilReady,
   zipFolder,
 } from "./fixtures/lambda.ts";
 
@@ -54,7 +56,7 @@ describe("local Lambda API", () => {
     expect(config.CodeSha256).to.equal(createHash("sha256").update(zip).digest("base64"));
     expect(config.CodeSize).to.equal(zip.length);
     expect(config).to.include({ Timeout: 3, MemorySize: 128, Version: "$LATEST", PackageType: "Zip" });
-    expect(config).to.include({ State: "Active", LastUpdateStatus: "Successful", Handler: "index.handler" });
+    expect(config).to.include({ State: "Pending", StateReasonCode: "Creating", Handler: "index.handler" });
     expect(config.Architectures).to.deep.equal(["arm64"]);
     expect(config.Environment?.Variables).to.deep.equal({ GREETING: "hi" });
     expect(config.RevisionId).to.be.a("string");
@@ -62,7 +64,7 @@ describe("local Lambda API", () => {
 
   it("refuses a second function of the same name, bad names and a zip that is not one", async () => {
     await expectError(create("echo"), "ResourceConflictException", 409);
-    await expectError(create("bad name!"), "InvalidParameterValueException", 400);
+    await expectError(create("bad name!"), "ValidationException", 400);
     const badZip = test.clients.lambda.send(
       new CreateFunctionCommand({
         FunctionName: "broken",
@@ -128,7 +130,7 @@ describe("local Lambda API", () => {
     expect(body.remaining).to.be.greaterThan(0);
   });
 
-  it("gives the function its environment, region, dummy credentials and the endpoint, and nothing else", async () => {
+  it("gives the function its environment, region, credentials, the endpoint and the runtime's NODE_PATH, and nothing else", async () => {
     const result = await test.clients.lambda.send(new InvokeCommand({ FunctionName: "echo" }));
     const { env } = decode(result.Payload);
     expect(env).to.include({
@@ -144,7 +146,10 @@ describe("local Lambda API", () => {
     expect(env.AWS_ACCESS_KEY_ID).to.be.a("string");
     expect(env.AWS_SECRET_ACCESS_KEY).to.be.a("string");
     expect(env.AWS_SESSION_TOKEN).to.be.a("string");
-    expect(env).to.not.have.any.keys("NODE_OPTIONS", "NODE_PATH", "HOME", "MOCHA_COLORS");
+    expect(env.NODE_PATH).to.equal(
+      join(test.stateDir, "local", "lambda", "runtime", "nodejs", "node_modules"),
+    );
+    expect(env).to.not.have.any.keys("NODE_OPTIONS", "HOME", "MOCHA_COLORS");
   });
 
   it("lets the function call the emulator back through AWS_ENDPOINT_URL", async () => {
@@ -246,15 +251,18 @@ describe("local Lambda API", () => {
     const newZip = await zipFolder(ECHO_FUNCTION_DIR, {
       "other.mjs": 'export const handler = async () => ({ version: "two" });',
     });
+    await waitUntilReady(test.clients.lambda, "echo");
     const updated = await test.clients.lambda.send(
       new UpdateFunctionCodeCommand({ FunctionName: "echo", ZipFile: newZip }),
     );
     expect(updated.CodeSha256).to.equal(createHash("sha256").update(newZip).digest("base64"));
+    await waitUntilReady(test.clients.lambda, "echo");
     await test.clients.lambda.send(
       new UpdateFunctionConfigurationCommand({ FunctionName: "echo", Handler: "other.handler" }),
     );
     const result = await test.clients.lambda.send(new InvokeCommand({ FunctionName: "echo" }));
     expect(decode(result.Payload)).to.deep.equal({ version: "two" });
+    await waitUntilReady(test.clients.lambda, "echo");
     await expectError(
       test.clients.lambda.send(
         new UpdateFunctionCodeCommand({ FunctionName: "echo", ZipFile: Buffer.from("x") }),
