@@ -4,6 +4,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import {
   DeleteFunctionCommand,
   DeleteFunctionEventInvokeConfigCommand,
@@ -13,9 +15,17 @@ import {
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionEventInvokeConfigCommand,
 } from "@aws-sdk/client-lambda";
+import { CreateQueueCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { EventQueueStore } from "../../local/lambda/event-queue.ts";
-import { createFunction, ECHO_FUNCTION_DIR, expectError, zipFolder } from "./fixtures/lambda.ts";
+import { startTestCloud, type TestCloud } from "./cloud.ts";
+import {
+  createFunction,
+  createLambdaRole,
+  ECHO_FUNCTION_DIR,
+  expectError,
+  zipFolder,
+} from "./fixtures/lambda.ts";
 import {
   DENIED_ROLE,
   type LambdaWithFakes,
@@ -502,3 +512,66 @@ function readFileIfAny(path: string): string {
 function readdirJson(dir: string): string[] {
   return readdirSync(dir).filter((name) => name.endsWith(".json"));
 }
+
+describe("local Lambda destinations and metrics through the cloud's own SQS and CloudWatch", () => {
+  let test: TestCloud;
+  before(async () => {
+    test = await startTestCloud();
+  });
+  after(() => test.stop());
+
+  it("puts the failure record of a failed event in a real queue, and counts the error in AWS/Lambda", async () => {
+    const { iam, lambda, sqs, cloudwatch } = test.clients;
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: "async-failures" }));
+    const queueArn = "arn:aws:sqs:us-east-1:000000000000:async-failures";
+    const role = await createLambdaRole(iam, "async-failures-role");
+    // The execution role sends the record, so it must be allowed to, as on AWS.
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "async-failures-role",
+        PolicyName: "send-failures",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn }],
+        }),
+      }),
+    );
+    await createFunction(lambda, { name: "fails-async", role, zip: await zipFolder(ECHO_FUNCTION_DIR) });
+    await lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: "fails-async",
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: queueArn } },
+      }),
+    );
+    const startTime = new Date(Date.now() - 60_000);
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: "fails-async",
+        InvocationType: "Event",
+        Payload: Buffer.from('{"action":"throw","tag":"queued"}'),
+      }),
+    );
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 20, MaxNumberOfMessages: 1 }),
+    );
+    const record = JSON.parse(received.Messages?.[0]?.Body ?? "{}");
+    expect(record.requestContext).to.include({ condition: "RetriesExhausted", approximateInvokeCount: 1 });
+    expect(record.requestPayload).to.deep.equal({ action: "throw", tag: "queued" });
+    expect(record.responsePayload).to.include({ errorType: "TypeError", errorMessage: "boom queued" });
+
+    const errors = await cloudwatch.send(
+      new GetMetricStatisticsCommand({
+        Namespace: "AWS/Lambda",
+        MetricName: "Errors",
+        Dimensions: [{ Name: "FunctionName", Value: "fails-async" }],
+        StartTime: startTime,
+        EndTime: new Date(Date.now() + 60_000),
+        Period: 60,
+        Statistics: ["Sum"],
+      }),
+    );
+    const sum = (errors.Datapoints ?? []).reduce((total, point) => total + (point.Sum ?? 0), 0);
+    expect(sum).to.equal(1);
+  });
+});
