@@ -153,9 +153,8 @@ export class Invoker {
       return queue.remove(event.requestId);
     }
     // A function still Pending: wait until it is Active, as S3 keeps retrying its delivery on AWS.
-    const pendingMs = record.createdAt + this.ctx.realism.functionPendingMs - Date.now();
-    if (functionState(record, this.ctx.realism) === "Pending" && pendingMs > 0) {
-      return this.schedule({ ...event, dueAt: Date.now() + pendingMs });
+    if (functionState(record, this.ctx.realism) === "Pending") {
+      return this.schedule({ ...event, dueAt: record.createdAt + this.ctx.realism.functionPendingMs });
     }
     const settings = this.eventInvokeConfigs.settings(record);
     const age = Date.now() - event.enqueuedAt;
