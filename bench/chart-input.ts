@@ -11,11 +11,9 @@ export function chartInputWithPoints(count: number, end = Date.UTC(2025, 0, 1, 1
   }));
   const largest = Math.max(...points.map((p) => p.totalSize)) + 500;
   return {
-    bucket: "bench-bucket",
+    series: [{ bucket: "bench-bucket", points, baseline: { timestamp: start - 1000, totalSize: 900 } }],
     windowSeconds: seconds,
     window: { start, end },
-    points,
-    baseline: { timestamp: start - 1000, totalSize: 900 },
     max: { totalSize: largest, bucket: "bench-bucket", timestamp: start - 5000, scope: "global" },
   };
 }

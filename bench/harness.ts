@@ -45,7 +45,7 @@ export interface BenchConfig {
 }
 
 export const FULL_CONFIG: BenchConfig = {
-  render: { points: [5, 1000, 10_000], warmRuns: 15, coldRuns: 5 },
+  render: { points: [5, 1000, 10_000], warmRuns: 15, coldRuns: 9 },
   tracking: { sizes: [1000, 10_000, 100_000], runs: [5, 5, 2], putObjectLimit: 1000 },
   plotReads: { tableSizes: [1000, 100_000], runs: 7 },
   provisioning: { cycles: 3 },

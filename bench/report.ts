@@ -1,6 +1,7 @@
 // Prints bench results as one table per group: what `npm run bench` shows after writing results.json.
+import type { RenderFigures, RenderRow } from "./groups/render.ts";
 import type { BenchResults } from "./harness.ts";
-import { formatSummary } from "./stats.ts";
+import { formatSummary, type Summary } from "./stats.ts";
 
 function table(title: string, header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((row) => row.map(String))];
@@ -14,6 +15,38 @@ function table(title: string, header: string[], rows: (string | number)[][]): st
 const n = (value: number) => value.toLocaleString("en-US");
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
+/** Ours beside matplotlib when it ran, with how many times faster ours is; else how to get it. */
+function renderTable(render: RenderFigures): string {
+  const found = "version" in render.matplotlib;
+  const side = (s?: { ms: Summary; pngBytes: number }) => (s ? [formatSummary(s.ms), kb(s.pngBytes)] : []);
+  const times = (r: number | undefined) => (r === undefined ? "" : `${r.toFixed(1)}×`);
+  const row = (what: string, r: RenderRow) => [
+    what,
+    ...side(r),
+    ...(found ? [...side(r.matplotlib), times(r.ratio), times(r.cpu?.ratio)] : []),
+  ];
+  const header = ["chart", "ours, ms per chart", "PNG"];
+  if (found) {
+    const version = "version" in render.matplotlib ? render.matplotlib.version : "";
+    header.push(`matplotlib ${version}`, "PNG", "ours faster", "by CPU time");
+  }
+  const rows = [
+    ...render.warm.map((w) => row(`warm, ${n(w.points)} points${w.markers ? "" : " (no markers)"}`, w)),
+    [
+      `warm, cache hit (${render.cacheHit.points} points)`,
+      formatSummary(render.cacheHit.us, "µs"),
+      "",
+      ...(found ? ["", "", "", ""] : []),
+    ],
+    row(`cold process, ${render.cold.points} points`, render.cold),
+  ];
+  const title = found
+    ? "1. Plot rendering, beside matplotlib drawing the same chart (interleaved; warm charts all drawn, new input each run)"
+    : "1. Plot rendering (warm charts all drawn, new input each run)";
+  const note = "missing" in render.matplotlib ? `matplotlib: ${render.matplotlib.missing}\n` : "";
+  return `${table(title, header, rows)}${note}`;
+}
+
 export function formatResults(r: BenchResults): string {
   const out = [
     `s3size bench — ${r.date}, ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}` +
@@ -21,22 +54,7 @@ export function formatResults(r: BenchResults): string {
     `timings: median (min–max, n=runs); ${r.machine.shared}`,
     "",
   ];
-  if (r.render) {
-    out.push(
-      table(
-        "1. Plot rendering",
-        ["chart", "ms per chart", "PNG"],
-        [
-          ...r.render.warm.map((w) => [`warm, ${n(w.points)} points`, formatSummary(w.ms), kb(w.pngBytes)]),
-          [
-            `cold process, ${r.render.cold.points} points`,
-            formatSummary(r.render.cold.ms),
-            kb(r.render.cold.pngBytes),
-          ],
-        ],
-      ),
-    );
-  }
+  if (r.render) out.push(renderTable(r.render));
   if (r.tracking) {
     out.push(
       table(

@@ -6,6 +6,7 @@ import { historyCommand } from "./commands/history.ts";
 import { localCommand } from "./commands/local.ts";
 import { logsCommand } from "./commands/logs.ts";
 import { plotCommand } from "./commands/plot.ts";
+import { policyCommand } from "./commands/policy.ts";
 import { setupCommand } from "./commands/setup.ts";
 import { statusCommand } from "./commands/status.ts";
 import { teardownCommand } from "./commands/teardown.ts";
@@ -29,6 +30,7 @@ export const COMMANDS: CommandSpec[] = [
   historyCommand,
   plotCommand,
   logsCommand,
+  policyCommand,
   localCommand,
 ];
 

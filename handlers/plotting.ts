@@ -2,9 +2,14 @@
 // the `plot` object in the plot bucket → JSON with a presigned URL, or the PNG itself.
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import type { SizeChartInput } from "./chart/render-size-chart.ts";
 import { type AwsClients, awsClients } from "./common/clients.ts";
 import { FUNCTION_ENV, integerEnv, requireEnv } from "./common/function-env.ts";
+import {
+  ChartCache,
+  type ChartCacheLimits,
+  DEFAULT_CHART_CACHE_LIMITS,
+  type RenderChart,
+} from "./plotting/chart-cache.ts";
 import { chartInputFor } from "./plotting/chart-input.ts";
 import { type DirectPlotRequest, type ProxyEvent, parsePlotRequest } from "./plotting/params.ts";
 import { readPlotData } from "./plotting/reads.ts";
@@ -19,13 +24,15 @@ import {
 export const PLOT_KEY = "plot";
 export const DEFAULT_PLOT_URL_EXPIRES_SECONDS = 300;
 
-export type RenderChart = (input: SizeChartInput) => Uint8Array | Promise<Uint8Array>;
+export type { RenderChart } from "./plotting/chart-cache.ts";
 
 export interface PlottingDeps {
   clients: () => AwsClients;
   env: NodeJS.ProcessEnv;
   now: () => number;
+  /** Draws a chart; the handler keeps the last few in a ChartCache in front of it. */
   render: RenderChart;
+  chartCache: ChartCacheLimits;
   log: (line: string) => void;
 }
 
@@ -39,12 +46,15 @@ export function createPlottingHandler(overrides: Partial<PlottingDeps> = {}) {
     env: process.env,
     now: Date.now,
     render: renderWithCanvas,
+    chartCache: DEFAULT_CHART_CACHE_LIMITS,
     log: (line) => console.log(line),
     ...overrides,
   };
+  // One per handler, so per warm execution environment: it lives as long as the process.
+  const charts = new ChartCache(deps.render, deps.chartCache);
   return async (event: ProxyEvent | DirectPlotRequest | null): Promise<ProxyResponse> => {
     try {
-      return await plot(event ?? {}, deps);
+      return await plot(event ?? {}, deps, charts);
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       deps.log(JSON.stringify({ level: "error", message: "plot failed", error: message }));
@@ -53,7 +63,11 @@ export function createPlottingHandler(overrides: Partial<PlottingDeps> = {}) {
   };
 }
 
-async function plot(event: ProxyEvent | DirectPlotRequest, deps: PlottingDeps): Promise<ProxyResponse> {
+async function plot(
+  event: ProxyEvent | DirectPlotRequest,
+  deps: PlottingDeps,
+  charts: ChartCache,
+): Promise<ProxyResponse> {
   const parsed = parsePlotRequest(event, deps.env[FUNCTION_ENV.dataBucket] ?? "");
   if (!parsed.ok) {
     deps.log(JSON.stringify({ level: "warn", message: "rejected request", reason: parsed.message }));
@@ -74,7 +88,7 @@ async function plot(event: ProxyEvent | DirectPlotRequest, deps: PlottingDeps): 
   const { s3, dynamodb } = deps.clients();
 
   const data = await readPlotData(dynamodb, table, params, deps.now());
-  const png = await deps.render(chartInputFor(params, data));
+  const { png, drawn } = await charts.png(chartInputFor(params, data));
   await s3.send(
     new PutObjectCommand({ Bucket: plotBucket, Key: PLOT_KEY, Body: png, ContentType: "image/png" }),
   );
@@ -86,13 +100,14 @@ async function plot(event: ProxyEvent | DirectPlotRequest, deps: PlottingDeps): 
     JSON.stringify({
       level: "info",
       message: "plotted",
-      bucket: params.bucket,
+      buckets: params.buckets,
       seconds: params.seconds,
       format: params.format,
-      points: body.points.length,
+      points: data.series.reduce((sum, s) => sum + s.points.length, 0),
       window: body.window,
       max: body.max,
       pngBytes: png.byteLength,
+      drawn,
     }),
   );
   return params.format === "png" ? pngResponse(png) : jsonResponse(200, body);

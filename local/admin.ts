@@ -5,6 +5,8 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync, writeSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { join } from "node:path";
+import { parseIamMode } from "./authorization.ts";
+import { handleIamReport } from "./iam/report.ts";
 import { sendJson } from "./protocol/json.ts";
 import { readOutbox } from "./sns/outbox.ts";
 import { LocalStateError, moveAsideHint } from "./state.ts";
@@ -95,8 +97,13 @@ export function handleAdmin(
   req: EdgeRequest,
   res: ServerResponse,
 ): void {
-  const [status, body] = adminAnswer(admin, action, req);
-  sendJson(res, status, body);
+  // IAM's record of what each role used: a read, answered (and refused for other methods) by IAM.
+  if (action === "iam/report") {
+    handleIamReport(admin.ctx, req, res);
+  } else {
+    const [status, body] = adminAnswer(admin, action, req);
+    sendJson(res, status, body);
+  }
 }
 
 function adminAnswer(admin: AdminContext, action: string, req: EdgeRequest): [number, unknown] {
@@ -146,6 +153,14 @@ export function parseRealism(body: Buffer): Partial<RealismSettings> | string {
     if (typeof value !== expected) return `${name} must be a ${expected}`;
     if (typeof value === "number" && !(Number.isFinite(value) && value >= 0)) {
       return `${name} must be a non-negative number`;
+    }
+    if (name === "iam") {
+      try {
+        change[name] = parseIamMode(value as string);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      continue;
     }
     change[name] = value;
   }

@@ -6,11 +6,12 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ensureAdminToken, readAdminTokenFrom } from "./admin.ts";
 import { createApiGatewayService } from "./apigateway/index.ts";
+import { parseIamMode } from "./authorization.ts";
 import { createCloudWatchService } from "./cloudwatch/index.ts";
-import { createDynamoDbService } from "./dynamodb.ts";
+import { createDynamoDbService } from "./dynamodb/index.ts";
 import { createEdge } from "./edge.ts";
 import { createEventsService } from "./events/index.ts";
-import { createIamService } from "./iam.ts";
+import { createIamService } from "./iam/index.ts";
 import { createLambdaService } from "./lambda/index.ts";
 import { acquireStateLock, type StateLock } from "./lock.ts";
 import { createLogsService } from "./logs.ts";
@@ -61,7 +62,7 @@ export function localDataDir(stateDir: string): string {
 /** Reads the realism switches from the environment (S3SIZE_LOCAL_IAM_DELAY_MS and friends). */
 export function realismFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<RealismSettings> {
   const settings: Partial<RealismSettings> = {};
-  const read = (name: string, key: keyof RealismSettings) => {
+  const read = (name: string, key: Exclude<keyof RealismSettings, "iam">) => {
     const value = env[name];
     if (value !== undefined && value !== "") settings[key] = Number(value);
   };
@@ -70,6 +71,8 @@ export function realismFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Re
   read("S3SIZE_LOCAL_FUNCTION_UPDATE_MS", "functionUpdateMs");
   read("S3SIZE_LOCAL_THROTTLE_EVERY_N", "throttleEveryN");
   read("S3SIZE_LOCAL_ASYNC_RETRY_DELAY_MS", "asyncRetryDelayMs");
+  read("S3SIZE_LOCAL_INDEX_BACKFILL_MS", "indexBackfillMs");
+  if (env.S3SIZE_LOCAL_IAM) settings.iam = parseIamMode(env.S3SIZE_LOCAL_IAM);
   read("S3SIZE_LOCAL_ALARM_EVAL_MS", "alarmMinuteMs");
   read("S3SIZE_LOCAL_SCHEDULE_MINUTE_MS", "scheduleMinuteMs");
   return settings;

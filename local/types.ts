@@ -47,11 +47,17 @@ export interface RealismSettings {
   throttleEveryN: number;
   /** Delay before each retry of a failed asynchronous invocation (AWS: about 1 and 2 minutes). */
   asyncRetryDelayMs: number;
+  /** IAM enforcement for role sessions: deny as AWS would, only log what would be denied, or check nothing. */
+  iam: IamMode;
+  /** How long a global secondary index added by UpdateTable stays CREATING (backfilling) before ACTIVE. */
+  indexBackfillMs: number;
   /** How long a minute lasts for CloudWatch alarms: they are evaluated that often, over periods scaled alike (AWS: 60 000). */
   alarmMinuteMs: number;
   /** How long a minute of an EventBridge rate() schedule lasts (AWS: 60 000); cron schedules keep wall-clock time. */
   scheduleMinuteMs: number;
 }
+
+export type IamMode = "enforce" | "warn" | "off";
 
 export const DEFAULT_REALISM: RealismSettings = {
   iamPropagationMs: 0,
@@ -59,6 +65,8 @@ export const DEFAULT_REALISM: RealismSettings = {
   functionUpdateMs: 300,
   throttleEveryN: 0,
   asyncRetryDelayMs: 1000,
+  iam: "enforce",
+  indexBackfillMs: 1000,
   alarmMinuteMs: 60_000,
   scheduleMinuteMs: 60_000,
 };
@@ -113,7 +121,14 @@ export interface IamRequirement {
   resourcePolicy?: string;
 }
 
-export type AuthorizationResult = { allowed: true } | { allowed: false; message: string };
+export type AuthorizationResult =
+  | { allowed: true }
+  | {
+      allowed: false;
+      message: string;
+      /** Set when the credentials themselves are refused (each protocol names these errors its own way). */
+      credentials?: "expired" | "invalid";
+    };
 
 export interface IamInternal {
   /** "propagating" while the realism delay since the role's creation has not passed. */
@@ -199,8 +214,11 @@ export interface LogEvent {
 }
 
 export interface LogsInternal {
-  /** Appends events, creating the group and stream when they do not exist (as Lambda does). */
-  putEvents(group: string, stream: string, events: LogEvent[]): void;
+  /**
+   * Appends events, creating the group and stream when they do not exist (as Lambda does), in the given
+   * region (the cloud's default region when absent).
+   */
+  putEvents(group: string, stream: string, events: LogEvent[], region?: string): void;
 }
 
 export interface CloudContext {

@@ -9,11 +9,15 @@ const DEMO_BUCKET = "testbucket-000000000000-us-east-1";
 const NEWEST = Date.UTC(2025, 0, 15, 12, 34, 56, 789);
 
 export const demoChartInput: SizeChartInput = {
-  bucket: DEMO_BUCKET,
+  series: [
+    {
+      bucket: DEMO_BUCKET,
+      baseline: { timestamp: NEWEST - 14_310, totalSize: 0 },
+      points: [18, 27, 0, 2].map((totalSize, i) => ({ timestamp: NEWEST - (3 - i) * 2_000, totalSize })),
+    },
+  ],
   windowSeconds: 10,
   window: { start: NEWEST - 10_000, end: NEWEST },
-  baseline: { timestamp: NEWEST - 14_310, totalSize: 0 },
-  points: [18, 27, 0, 2].map((totalSize, i) => ({ timestamp: NEWEST - (3 - i) * 2_000, totalSize })),
   max: { totalSize: 27, bucket: DEMO_BUCKET, timestamp: NEWEST - 4_000, scope: "global" },
 };
 

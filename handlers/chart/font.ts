@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { GlobalFonts } from "@napi-rs/canvas";
+import { GlobalFonts } from "./canvas.ts";
 
 export const CHART_FONT_FAMILY = "S3SizeSans";
 /** The files the plotting zip must carry in `fonts/`, next to the bundle's `index.mjs`. */

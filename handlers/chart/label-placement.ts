@@ -1,6 +1,14 @@
 // Where the chart's text labels go: the maximum's label and the records' values, each kept clear of the
 // step line and of each other. Text widths are estimated so placement stays a pure function.
-import type { ChartMax, ChartPoint, MaxLineLayout, Rect } from "./layout.ts";
+import type {
+  ChartMax,
+  ChartSeries,
+  MaxLineLayout,
+  PointLabel,
+  Rect,
+  SeriesLayout,
+  Vertex,
+} from "./layout.ts";
 import { formatBytes } from "./ticks.ts";
 
 export const MARKER_RADIUS = 4.5;
@@ -30,14 +38,16 @@ export function fitText(text: string, px: number, maxWidth: number, bold = false
   return `${cut}…`;
 }
 
+/** The maximum line's label, `max 27 B (<scope> <bucket>)`, where no step line runs under it. */
 export function placeMaxLabel(
   max: ChartMax,
+  scopeText: string,
   plot: Rect,
   lineY: number,
-  stepPath: { x: number; y: number }[],
+  paths: Vertex[][],
   px: number,
 ): MaxLineLayout {
-  const prefix = `max ${formatBytes(max.totalSize)} (${max.scope === "global" ? "global, in bucket" : "this bucket:"} `;
+  const prefix = `max ${formatBytes(max.totalSize)} (${scopeText} `;
   const room = plot.width * 0.7 - estimateTextWidth(`${prefix})`, px, true);
   const label = `${prefix}${fitText(max.bucket, px, Math.max(room, 60), true)})`;
 
@@ -55,7 +65,7 @@ export function placeMaxLabel(
     for (const left of lefts) candidates.push({ left, top, width: boxWidth, height: boxHeight });
   }
   const inside = (r: Rect) => r.top >= plot.top + 2 && r.top + r.height <= plot.top + plot.height - 2;
-  const free = candidates.find((r) => inside(r) && !hitsPath(r, stepPath, MARKER_RADIUS + 2));
+  const free = candidates.find((r) => inside(r) && !paths.some((p) => hitsPath(r, p, MARKER_RADIUS + 2)));
   return {
     y: lineY,
     value: max.totalSize,
@@ -66,18 +76,29 @@ export function placeMaxLabel(
 
 /**
  * Each record's value just above (or else below) its marker, on the side where the line has room;
- * left out where every spot would cover the line, the maximum, the plot's edge or another label.
+ * left out where every spot would cover a line, the maximum, the plot's edge or another label.
  */
 export function placePointLabels(
-  markers: { x: number; y: number; point: ChartPoint }[],
+  input: ChartSeries[],
+  series: SeriesLayout[],
+  x: (t: number) => number,
+  y: (s: number) => number,
   plot: Rect,
-  stepPath: { x: number; y: number }[],
   maxLine: MaxLineLayout | undefined,
   px: number,
-): { text: string; box: Rect }[] {
+): PointLabel[] {
   // Past a dozen records the values turn into a wall of numbers; the axis has to do then.
-  if (markers.length > MAX_POINT_LABELS) return [];
-  const taken: Rect[] = markers.map((m) => ({
+  if (input.reduce((sum, s) => sum + s.points.length, 0) > MAX_POINT_LABELS) return [];
+  const records = input.flatMap((s, i) =>
+    s.points.map((point) => ({
+      x: x(point.timestamp),
+      y: y(point.totalSize),
+      point,
+      color: series[i]!.textColor,
+    })),
+  );
+  const paths = series.map((s) => s.stepPath);
+  const taken: Rect[] = records.map((m) => ({
     left: m.x - MARKER_RADIUS - 1,
     top: m.y - MARKER_RADIUS - 1,
     width: 2 * MARKER_RADIUS + 2,
@@ -86,15 +107,15 @@ export function placePointLabels(
   if (maxLine) {
     taken.push(maxLine.labelBox, { left: plot.left, top: maxLine.y - 2, width: plot.width, height: 4 });
   }
-  const labels: { text: string; box: Rect }[] = [];
-  for (const marker of markers) {
-    const text = formatBytes(marker.point.totalSize);
+  const labels: PointLabel[] = [];
+  for (const record of records) {
+    const text = formatBytes(record.point.totalSize);
     const width = estimateTextWidth(text, px, true) + 4;
     const height = px + 4;
     const gap = MARKER_RADIUS + 2;
     const candidates: Rect[] = [];
-    for (const top of [marker.y - gap - height, marker.y + gap]) {
-      for (const left of [marker.x + gap, marker.x - gap - width])
+    for (const top of [record.y - gap - height, record.y + gap]) {
+      for (const left of [record.x + gap, record.x - gap - width])
         candidates.push({ left, top, width, height });
     }
     const box = candidates.find(
@@ -103,11 +124,11 @@ export function placePointLabels(
         r.left + r.width <= plot.left + plot.width &&
         r.top >= plot.top &&
         r.top + r.height <= plot.top + plot.height - 2 &&
-        !hitsPath(r, stepPath, 2) &&
+        !paths.some((p) => hitsPath(r, p, 2)) &&
         !taken.some((t) => overlapping(r, t)),
     );
     if (box) {
-      labels.push({ text, box });
+      labels.push({ text, box, color: record.color });
       taken.push(box);
     }
   }
@@ -124,7 +145,7 @@ function overlapping(a: Rect, b: Rect): boolean {
 }
 
 /** Whether the box comes within `pad` pixels of any segment of the step line. */
-function hitsPath(box: Rect, path: { x: number; y: number }[], pad: number): boolean {
+function hitsPath(box: Rect, path: Vertex[], pad: number): boolean {
   const overlaps = (x0: number, y0: number, x1: number, y1: number) =>
     Math.max(x0, x1) + pad >= box.left &&
     Math.min(x0, x1) - pad <= box.left + box.width &&

@@ -1,19 +1,18 @@
 // Maps what the plotter read onto the chart's input contract.
-import type { SizeChartInput } from "../chart/render-size-chart.ts";
+import type { ChartPoint, SizeChartInput } from "../chart/layout.ts";
 import type { PlotParams } from "./params.ts";
 import type { PlotData } from "./reads.ts";
 
 export function chartInputFor(params: PlotParams, data: PlotData): SizeChartInput {
-  const point = (r: { timestamp: number; totalSize: number }) => ({
-    timestamp: r.timestamp,
-    totalSize: r.totalSize,
-  });
+  const point = (r: ChartPoint): ChartPoint => ({ timestamp: r.timestamp, totalSize: r.totalSize });
   return {
-    bucket: params.bucket,
+    series: data.series.map((s) => ({
+      bucket: s.bucket,
+      points: s.points.map(point),
+      ...(s.baseline ? { baseline: point(s.baseline) } : {}),
+    })),
     windowSeconds: params.seconds,
     window: data.window,
-    points: data.points.map(point),
-    ...(data.baseline ? { baseline: point(data.baseline) } : {}),
     ...(data.max
       ? {
           max: {

@@ -1,17 +1,21 @@
 // Reads and validates the plot request, from an API Gateway proxy event or a direct invocation,
 // so that every bad value becomes a 400 with a message instead of a failure further in.
+import { MAX_SERIES } from "../chart/palette.ts";
 
 /** The parts of an API Gateway proxy event (REST v1; v2 has the same query and header fields) it reads. */
 export interface ProxyEvent {
   httpMethod?: string;
   path?: string;
   queryStringParameters?: Record<string, string | undefined> | null;
+  /** REST proxy events carry every value of a repeated parameter here (`?bucket=a&bucket=b`). */
+  multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
   headers?: Record<string, string | undefined> | null;
 }
 
 /** A direct invocation: `aws lambda invoke` or a test, with the same parameters as the query string. */
 export interface DirectPlotRequest {
-  bucket?: string;
+  /** One bucket, several comma-separated (`"a,b"`), or a list. */
+  bucket?: string | string[];
   seconds?: number | string;
   max?: string;
   format?: string;
@@ -21,7 +25,8 @@ export type MaxScope = "global" | "bucket";
 export type PlotFormat = "json" | "png";
 
 export interface PlotParams {
-  bucket: string;
+  /** One or more (at most `MAX_SERIES`), distinct, in the order asked: one line each on the chart. */
+  buckets: string[];
   seconds: number;
   max: MaxScope;
   format: PlotFormat;
@@ -48,16 +53,16 @@ export function parsePlotRequest(event: ProxyEvent | DirectPlotRequest, defaultB
     if (method && method !== "GET" && method !== "HEAD") {
       return { ok: false, status: 405, message: `method ${method} is not allowed; use GET` };
     }
-    query = event.queryStringParameters ?? {};
+    query = { ...event.queryStringParameters };
+    // API Gateway keeps only the last value of a repeated parameter in queryStringParameters.
+    const repeated = event.multiValueQueryStringParameters?.bucket;
+    if (repeated && repeated.length > 1) query.bucket = repeated;
     accept = headerValue(event.headers, "accept") ?? "";
   } else {
     query = (event ?? {}) as Record<string, unknown>;
   }
-  if (!present(query.bucket) && !defaultBucket)
-    return invalid("bucket is required: this function has no default");
-  const bucket = present(query.bucket) ? String(query.bucket) : defaultBucket;
-  const bucketProblem = bucketNameProblem(bucket);
-  if (bucketProblem) return invalid(`bucket "${bucket}" is not a valid S3 bucket name: ${bucketProblem}`);
+  const buckets = parseBuckets(query.bucket, defaultBucket);
+  if (typeof buckets === "string") return invalid(buckets);
 
   const seconds = present(query.seconds) ? parseSeconds(query.seconds) : DEFAULT_SECONDS;
   if (seconds === undefined) {
@@ -69,7 +74,7 @@ export function parsePlotRequest(event: ProxyEvent | DirectPlotRequest, defaultB
   const format = present(query.format) ? String(query.format) : acceptsPng(accept) ? "png" : "json";
   if (format !== "json" && format !== "png")
     return invalid(`format must be "json" or "png", got "${format}"`);
-  return { ok: true, params: { bucket, seconds, max, format } };
+  return { ok: true, params: { buckets, seconds, max, format } };
 }
 
 /** Header names arrive in whatever case the client sent. */
@@ -81,6 +86,29 @@ export function headerValue(
     if (key.toLowerCase() === name) return value;
   }
   return undefined;
+}
+
+/**
+ * The buckets to plot: `bucket` as one name, a comma-separated list or (direct invocation, repeated
+ * query parameter) an array; absent, the function's data bucket. Or why the list is unusable.
+ */
+function parseBuckets(value: unknown, defaultBucket: string): string[] | string {
+  if (!present(value))
+    return defaultBucket ? [defaultBucket] : "bucket is required: this function has no default";
+  const names = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(","));
+  if (names.length === 0) return "bucket is an empty list: name at least one bucket";
+  if (names.length > MAX_SERIES) {
+    return `bucket lists ${names.length} buckets; one chart overlays at most ${MAX_SERIES}, one colour each`;
+  }
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name === "") return `bucket "${names.join(",")}" has an empty name in its list`;
+    const problem = bucketNameProblem(name);
+    if (problem) return `bucket "${name}" is not a valid S3 bucket name: ${problem}`;
+    if (seen.has(name)) return `bucket "${name}" is listed twice`;
+    seen.add(name);
+  }
+  return names;
 }
 
 function acceptsPng(accept: string): boolean {

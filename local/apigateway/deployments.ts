@@ -1,6 +1,13 @@
 // Control plane for what is served: deployments (frozen copies of the routes), stages pointing at them with
 // their throttling settings, and tags on APIs and stages.
-import type { MethodSetting, StoredApi, StoredDeployment, StoredStage } from "./model.ts";
+import {
+  dictionary,
+  type MethodSetting,
+  reviveResources,
+  type StoredApi,
+  type StoredDeployment,
+  type StoredStage,
+} from "./model.ts";
 import {
   badRequest,
   type ControlContext,
@@ -79,7 +86,7 @@ function createStage(
     cacheClusterEnabled: false,
     cacheClusterStatus: "NOT_AVAILABLE",
     tracingEnabled: body.tracingEnabled === true,
-    methodSettings: {},
+    methodSettings: dictionary(),
   };
   const description = body.stageDescription ?? body.description;
   if (typeof description === "string") stage.description = description;
@@ -110,7 +117,7 @@ function patchStage(api: StoredApi, stage: StoredStage, operation: PatchOperatio
     }
   }
   if (parts[0] === "variables" && parts.length === 2) {
-    stage.variables ??= {};
+    stage.variables ??= dictionary();
     if (operation.op === "remove") delete stage.variables[parts[1]!];
     else stage.variables[parts[1]!] = value;
     return;
@@ -133,11 +140,12 @@ function patchStage(api: StoredApi, stage: StoredStage, operation: PatchOperatio
 }
 
 /** Resolves `arn:aws:apigateway:<region>::/restapis/<id>[/stages/<name>]` to what carries the tags. */
-function taggable(control: ControlContext, arn: string): { tags?: Record<string, string> } {
-  const match = arn.match(/^arn:aws:apigateway:[^:]*::\/restapis\/([^/]+)(?:\/stages\/([^/]+))?$/);
+function taggable(control: ControlContext, arn: string, region: string): { tags?: Record<string, string> } {
+  const match = arn.match(/^arn:aws:apigateway:([^:]*)::\/restapis\/([^/]+)(?:\/stages\/([^/]+))?$/);
   if (!match) throw badRequest(`Invalid ARN specified in the request: ${arn}`);
-  const api = findApi(control, match[1]);
-  return match[2] ? findStage(api, match[2]) : api;
+  // An ARN names its region: another region's API is not one of this region's.
+  const api = findApi(control, match[1] === region ? match[2] : undefined, region);
+  return match[3] ? findStage(api, match[3]) : api;
 }
 
 export function deploymentRoutes(control: ControlContext): Route[] {
@@ -146,8 +154,8 @@ export function deploymentRoutes(control: ControlContext): Route[] {
     {
       method: "POST",
       template: "/restapis/{restApiId}/deployments",
-      run({ params, body }) {
-        const api = findApi(control, params.restApiId);
+      run({ params, body, region }) {
+        const api = findApi(control, params.restApiId, region);
         const resources = Object.values(api.resources);
         const methods = resources.flatMap((resource) => Object.values(resource.resourceMethods));
         if (methods.length === 0) throw badRequest("The REST API doesn't contain any methods");
@@ -158,7 +166,7 @@ export function deploymentRoutes(control: ControlContext): Route[] {
           id: newId(),
           createdDate: epochSeconds(),
           snapshot: {
-            resources: structuredClone(resources),
+            resources: reviveResources(structuredClone(resources)),
             binaryMediaTypes: [...api.binaryMediaTypes],
           },
         };
@@ -170,7 +178,7 @@ export function deploymentRoutes(control: ControlContext): Route[] {
             existing.deploymentId = deployment.id;
             existing.lastUpdatedDate = epochSeconds();
             const variables = stringMap(body.variables);
-            if (variables) existing.variables = { ...existing.variables, ...variables };
+            if (variables) existing.variables = dictionary({ ...existing.variables, ...variables });
           } else {
             createStage(api, body.stageName, deployment.id, body);
           }
@@ -182,8 +190,8 @@ export function deploymentRoutes(control: ControlContext): Route[] {
     {
       method: "GET",
       template: "/restapis/{restApiId}/deployments",
-      run({ params, query }) {
-        const api = findApi(control, params.restApiId);
+      run({ params, query, region }) {
+        const api = findApi(control, params.restApiId, region);
         const deployments = Object.values(api.deployments).sort((a, b) => a.createdDate - b.createdDate);
         const page = pageOf(deployments, query);
         return { status: 200, body: { ...page, item: page.item.map(renderDeployment) } };
@@ -192,16 +200,18 @@ export function deploymentRoutes(control: ControlContext): Route[] {
     {
       method: "GET",
       template: "/restapis/{restApiId}/deployments/{deploymentId}",
-      run: ({ params }) => ({
+      run: ({ params, region }) => ({
         status: 200,
-        body: renderDeployment(findDeployment(findApi(control, params.restApiId), params.deploymentId)),
+        body: renderDeployment(
+          findDeployment(findApi(control, params.restApiId, region), params.deploymentId),
+        ),
       }),
     },
     {
       method: "DELETE",
       template: "/restapis/{restApiId}/deployments/{deploymentId}",
-      run({ params }) {
-        const api = findApi(control, params.restApiId);
+      run({ params, region }) {
+        const api = findApi(control, params.restApiId, region);
         const deployment = findDeployment(api, params.deploymentId);
         if (Object.values(api.stages).some((stage) => stage.deploymentId === deployment.id)) {
           throw badRequest("Active stages pointing to this deployment must be moved or deleted");
@@ -214,8 +224,8 @@ export function deploymentRoutes(control: ControlContext): Route[] {
     {
       method: "POST",
       template: "/restapis/{restApiId}/stages",
-      run({ params, body }) {
-        const api = findApi(control, params.restApiId);
+      run({ params, body, region }) {
+        const api = findApi(control, params.restApiId, region);
         const name = typeof body.stageName === "string" ? body.stageName : "";
         const deploymentId = typeof body.deploymentId === "string" ? body.deploymentId : "";
         findDeployment(api, deploymentId);
@@ -228,8 +238,8 @@ export function deploymentRoutes(control: ControlContext): Route[] {
     {
       method: "GET",
       template: "/restapis/{restApiId}/stages",
-      run({ params, query }) {
-        const api = findApi(control, params.restApiId);
+      run({ params, query, region }) {
+        const api = findApi(control, params.restApiId, region);
         const deploymentId = query.get("deploymentId");
         const stages = Object.values(api.stages).filter(
           (stage) => !deploymentId || stage.deploymentId === deploymentId,
@@ -240,19 +250,21 @@ export function deploymentRoutes(control: ControlContext): Route[] {
     {
       method: "GET",
       template: "/restapis/{restApiId}/stages/{stageName}",
-      run: ({ params }) => ({
+      run: ({ params, region }) => ({
         status: 200,
-        body: findStage(findApi(control, params.restApiId), params.stageName),
+        body: findStage(findApi(control, params.restApiId, region), params.stageName),
       }),
     },
     {
       method: "PATCH",
       template: "/restapis/{restApiId}/stages/{stageName}",
-      run({ params, body }) {
-        const api = findApi(control, params.restApiId);
+      run({ params, body, region }) {
+        const api = findApi(control, params.restApiId, region);
         const stage = findStage(api, params.stageName);
         // Validate every operation on a copy first: a failed patch changes nothing, as on AWS.
         const draft = structuredClone(stage);
+        draft.methodSettings = dictionary(draft.methodSettings);
+        if (draft.variables) draft.variables = dictionary(draft.variables);
         for (const operation of patchOperations(body)) patchStage(api, draft, operation);
         draft.lastUpdatedDate = epochSeconds();
         api.stages[stage.stageName] = draft;
@@ -263,8 +275,8 @@ export function deploymentRoutes(control: ControlContext): Route[] {
     {
       method: "DELETE",
       template: "/restapis/{restApiId}/stages/{stageName}",
-      run({ params }) {
-        const api = findApi(control, params.restApiId);
+      run({ params, region }) {
+        const api = findApi(control, params.restApiId, region);
         findStage(api, params.stageName);
         delete api.stages[params.stageName!];
         save();
@@ -274,9 +286,9 @@ export function deploymentRoutes(control: ControlContext): Route[] {
     {
       method: "PUT",
       template: "/tags/{resourceArn}",
-      run({ params, body }) {
-        const target = taggable(control, params.resourceArn!);
-        target.tags = { ...target.tags, ...stringMap(body.tags) };
+      run({ params, body, region }) {
+        const target = taggable(control, params.resourceArn!, region);
+        target.tags = dictionary({ ...target.tags, ...stringMap(body.tags) });
         save();
         return { status: 204 };
       },
@@ -284,8 +296,8 @@ export function deploymentRoutes(control: ControlContext): Route[] {
     {
       method: "DELETE",
       template: "/tags/{resourceArn}",
-      run({ params, query }) {
-        const target = taggable(control, params.resourceArn!);
+      run({ params, query, region }) {
+        const target = taggable(control, params.resourceArn!, region);
         for (const key of query.getAll("tagKeys")) delete target.tags?.[key];
         save();
         return { status: 204 };
@@ -294,9 +306,9 @@ export function deploymentRoutes(control: ControlContext): Route[] {
     {
       method: "GET",
       template: "/tags/{resourceArn}",
-      run: ({ params }) => ({
+      run: ({ params, region }) => ({
         status: 200,
-        body: { tags: taggable(control, params.resourceArn!).tags ?? {} },
+        body: { tags: taggable(control, params.resourceArn!, region).tags ?? {} },
       }),
     },
   ];

@@ -2,6 +2,7 @@
 // settings, and runs Lambda proxy integrations with the event and response mapping API Gateway applies.
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { authorize, jsonDenialCode } from "../authorization.ts";
 import type { CloudContext, EdgeRequest, ExecuteApiTarget } from "../types.ts";
 import type { ApiGatewayState, StoredStage } from "./model.ts";
 import {
@@ -112,6 +113,24 @@ export function createExecuteApi(ctx: CloudContext, state: ApiGatewayState) {
         "MissingAuthenticationTokenException",
       );
     }
+    if (route.method.authorizationType === "AWS_IAM") {
+      // IAM-authorized methods take signed requests only, checked for execute-api:Invoke on this call.
+      if (!req.accessKeyId) {
+        return sendMessage(
+          res,
+          403,
+          "Missing Authentication Token",
+          ids,
+          "MissingAuthenticationTokenException",
+        );
+      }
+      const resource = `arn:aws:execute-api:${api.region}:${ctx.accountId}:${api.id}/${stage.stageName}/${req.method.toUpperCase()}${path}`;
+      const decision = authorize(ctx, req, { action: "execute-api:Invoke", resources: [resource] });
+      if (!decision.allowed) {
+        const body = JSON.stringify({ Message: decision.message });
+        return send(res, 403, body, { "content-type": "application/json" }, ids, jsonDenialCode(decision));
+      }
+    }
     if (!throttle.take(`${api.id}/${stage.stageName}`, stage)) {
       return sendMessage(res, 429, "Too Many Requests", ids, "TooManyRequestsException");
     }
@@ -123,7 +142,8 @@ export function createExecuteApi(ctx: CloudContext, state: ApiGatewayState) {
     }
 
     const httpMethod = req.method.toUpperCase();
-    const region = functionArn.split(":")[3] ?? req.region;
+    // The execute-api ARN names the API's own region (its source ARN in the function's policy).
+    const region = api.region;
     const sourceArn = executeSourceArn(
       region,
       ctx.accountId,

@@ -1,13 +1,15 @@
 // The local cloud's API Gateway (REST APIs): the restJson control plane over apigateway.json, and the
-// execute-api data plane that serves deployed stages.
+// execute-api data plane that serves deployed stages. Each API belongs to the region it was created in.
 import { join } from "node:path";
+import { authorize, jsonDenialCode } from "../authorization.ts";
 import { parseJsonBody, sendJson, sendRestJsonError } from "../protocol/json.ts";
+import { invalidRegionMessage, isRegion } from "../regions.ts";
 import { JsonFile } from "../state.ts";
-import type { ApiGatewayService, CloudContext, EdgeRequest } from "../types.ts";
+import type { ApiGatewayService, CloudContext, EdgeRequest, IamRequirement } from "../types.ts";
 import { deploymentRoutes } from "./deployments.ts";
 import { createExecuteApi } from "./execute.ts";
 import { methodRoutes } from "./methods.ts";
-import type { ApiGatewayState } from "./model.ts";
+import { type ApiGatewayState, reviveState } from "./model.ts";
 import { restApiRoutes } from "./rest-apis.ts";
 import { ApiGatewayError, badRequest, type ControlContext, type Route } from "./wire.ts";
 
@@ -39,9 +41,17 @@ function resolve(routes: CompiledRoute[], req: EdgeRequest) {
   return undefined;
 }
 
+/**
+ * Every control-plane route is its own IAM declaration: API Gateway's actions are the HTTP verbs
+ * (apigateway:GET, apigateway:POST, …) on the ARN of the path, as the Service Authorization Reference lists.
+ */
+function requirementOf(req: EdgeRequest): IamRequirement {
+  return { action: `apigateway:${req.method}`, resources: [`arn:aws:apigateway:${req.region}::${req.path}`] };
+}
+
 export async function createApiGatewayService(ctx: CloudContext): Promise<ApiGatewayService> {
   const file = new JsonFile<ApiGatewayState>(join(ctx.dataDir, "apigateway.json"), () => ({ apis: {} }));
-  const state = file.load();
+  const state = reviveState(file.load());
   const control: ControlContext = { ctx, state, save: () => file.save(state) };
   const routes = [...restApiRoutes(control), ...methodRoutes(control), ...deploymentRoutes(control)].map(
     compile,
@@ -51,6 +61,11 @@ export async function createApiGatewayService(ctx: CloudContext): Promise<ApiGat
     name: "apigateway",
     async handle(req, res) {
       try {
+        if (!isRegion(req.region)) {
+          return sendRestJsonError(res, 403, "InvalidSignatureException", invalidRegionMessage(req.region));
+        }
+        const decision = authorize(ctx, req, requirementOf(req));
+        if (!decision.allowed) return sendRestJsonError(res, 403, jsonDenialCode(decision), decision.message);
         const resolved = resolve(routes, req);
         if (!resolved) {
           return sendRestJsonError(

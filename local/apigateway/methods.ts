@@ -28,8 +28,8 @@ function findIntegration(method: StoredMethod): StoredIntegration {
 
 export function methodRoutes(control: ControlContext): Route[] {
   const { save } = control;
-  const located = (params: Record<string, string>) => {
-    const api = findApi(control, params.restApiId);
+  const located = (params: Record<string, string>, region: string) => {
+    const api = findApi(control, params.restApiId, region);
     return { api, resource: findResource(api, params.resourceId) };
   };
 
@@ -37,8 +37,8 @@ export function methodRoutes(control: ControlContext): Route[] {
     {
       method: "PUT",
       template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}",
-      run({ params, body }) {
-        const { resource } = located(params);
+      run({ params, body, region }) {
+        const { resource } = located(params, region);
         const httpMethod = params.httpMethod!.toUpperCase();
         if (!HTTP_METHODS.has(httpMethod))
           throw badRequest(`Invalid HttpMethod specified: ${params.httpMethod}`);
@@ -65,13 +65,16 @@ export function methodRoutes(control: ControlContext): Route[] {
     {
       method: "GET",
       template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}",
-      run: ({ params }) => ({ status: 200, body: findMethod(located(params).resource, params.httpMethod) }),
+      run: ({ params, region }) => ({
+        status: 200,
+        body: findMethod(located(params, region).resource, params.httpMethod),
+      }),
     },
     {
       method: "DELETE",
       template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}",
-      run({ params }) {
-        const { resource } = located(params);
+      run({ params, region }) {
+        const { resource } = located(params, region);
         findMethod(resource, params.httpMethod);
         delete resource.resourceMethods[params.httpMethod!.toUpperCase()];
         save();
@@ -81,8 +84,8 @@ export function methodRoutes(control: ControlContext): Route[] {
     {
       method: "PUT",
       template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/responses/{statusCode}",
-      run({ params, body }) {
-        const method = findMethod(located(params).resource, params.httpMethod);
+      run({ params, body, region }) {
+        const method = findMethod(located(params, region).resource, params.httpMethod);
         const response = {
           statusCode: params.statusCode!,
           ...pick(body, ["responseParameters", "responseModels"]),
@@ -95,8 +98,8 @@ export function methodRoutes(control: ControlContext): Route[] {
     {
       method: "PUT",
       template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration",
-      run({ params, body }) {
-        const { resource } = located(params);
+      run({ params, body, region }) {
+        const { resource } = located(params, region);
         const method = findMethod(resource, params.httpMethod);
         const type = typeof body.type === "string" ? body.type : "";
         if (!["AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK"].includes(type)) {
@@ -134,16 +137,16 @@ export function methodRoutes(control: ControlContext): Route[] {
     {
       method: "GET",
       template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration",
-      run: ({ params }) => ({
+      run: ({ params, region }) => ({
         status: 200,
-        body: findIntegration(findMethod(located(params).resource, params.httpMethod)),
+        body: findIntegration(findMethod(located(params, region).resource, params.httpMethod)),
       }),
     },
     {
       method: "DELETE",
       template: "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration",
-      run({ params }) {
-        const method = findMethod(located(params).resource, params.httpMethod);
+      run({ params, region }) {
+        const method = findMethod(located(params, region).resource, params.httpMethod);
         findIntegration(method);
         delete method.methodIntegration;
         save();
@@ -154,8 +157,8 @@ export function methodRoutes(control: ControlContext): Route[] {
       method: "PUT",
       template:
         "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration/responses/{statusCode}",
-      run({ params, body }) {
-        const integration = findIntegration(findMethod(located(params).resource, params.httpMethod));
+      run({ params, body, region }) {
+        const integration = findIntegration(findMethod(located(params, region).resource, params.httpMethod));
         const response = {
           statusCode: params.statusCode!,
           ...pick(body, ["selectionPattern", "responseParameters", "responseTemplates", "contentHandling"]),

@@ -75,6 +75,8 @@ export interface StoredStage {
 
 export interface StoredApi {
   id: string;
+  /** The region the API was created in (signed for); APIs from before regions are us-east-1's. */
+  region: string;
   name: string;
   description?: string;
   createdDate: number;
@@ -92,4 +94,53 @@ export interface StoredApi {
 
 export interface ApiGatewayState {
   apis: Record<string, StoredApi>;
+}
+
+/** An id-keyed record with no prototype: a client's id "__proto__" or "constructor" is just an unknown key. */
+export function dictionary<T>(entries: Record<string, T> = {}): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
+function reviveResource(resource: StoredResource): StoredResource {
+  return { ...resource, resourceMethods: dictionary(resource.resourceMethods) };
+}
+
+/** Every id-keyed record of a deployment snapshot, without prototypes. */
+export function reviveResources(resources: StoredResource[]): StoredResource[] {
+  return resources.map(reviveResource);
+}
+
+/** Reads apigateway.json: records become prototype-free, and APIs without a region are us-east-1's. */
+export function reviveState(raw: { apis?: Record<string, StoredApi> }): ApiGatewayState {
+  const apis = dictionary<StoredApi>();
+  for (const api of Object.values(raw.apis ?? {})) {
+    apis[api.id] = {
+      ...api,
+      region: api.region ?? "us-east-1",
+      tags: dictionary(api.tags),
+      resources: dictionary(
+        Object.fromEntries(Object.entries(api.resources).map(([id, r]) => [id, reviveResource(r)])),
+      ),
+      deployments: dictionary(
+        Object.fromEntries(
+          Object.entries(api.deployments).map(([id, deployment]) => [
+            id,
+            {
+              ...deployment,
+              snapshot: { ...deployment.snapshot, resources: reviveResources(deployment.snapshot.resources) },
+            },
+          ]),
+        ),
+      ),
+      stages: dictionary(
+        Object.fromEntries(
+          Object.entries(api.stages).map(([name, stage]) => [
+            name,
+            { ...stage, methodSettings: dictionary(stage.methodSettings) },
+          ]),
+        ),
+      ),
+    };
+  }
+  return { apis };
 }

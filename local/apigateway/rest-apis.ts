@@ -1,5 +1,5 @@
 // Control plane for the API itself and its resource tree: REST APIs and their resources.
-import type { StoredApi, StoredResource } from "./model.ts";
+import { dictionary, type StoredApi, type StoredResource } from "./model.ts";
 import {
   badRequest,
   type ControlContext,
@@ -53,8 +53,8 @@ const embedsMethods = (query: URLSearchParams) => query.getAll("embed").includes
 
 export function restApiRoutes(control: ControlContext): Route[] {
   const { state, save } = control;
-  const located = (params: Record<string, string>) => {
-    const api = findApi(control, params.restApiId);
+  const located = (params: Record<string, string>, region: string) => {
+    const api = findApi(control, params.restApiId, region);
     const resource = findResource(api, params.resourceId);
     return { api, resource };
   };
@@ -63,13 +63,14 @@ export function restApiRoutes(control: ControlContext): Route[] {
     {
       method: "POST",
       template: "/restapis",
-      run({ body }) {
+      run({ body, region }) {
         const name = body.name;
         if (typeof name !== "string" || name === "") throw badRequest("Invalid REST API name specified");
         const rootId = newId();
         const endpoint = body.endpointConfiguration as StoredApi["endpointConfiguration"] | undefined;
         const api: StoredApi = {
           id: newId(),
+          region,
           name,
           createdDate: epochSeconds(),
           binaryMediaTypes: Array.isArray(body.binaryMediaTypes) ? body.binaryMediaTypes.map(String) : [],
@@ -77,10 +78,10 @@ export function restApiRoutes(control: ControlContext): Route[] {
           endpointConfiguration: { types: endpoint?.types ?? ["EDGE"], ipAddressType: "ipv4" },
           disableExecuteApiEndpoint: body.disableExecuteApiEndpoint === true,
           rootResourceId: rootId,
-          tags: stringMap(body.tags) ?? {},
-          resources: { [rootId]: { id: rootId, path: "/", resourceMethods: {} } },
-          deployments: {},
-          stages: {},
+          tags: dictionary(stringMap(body.tags)),
+          resources: dictionary({ [rootId]: { id: rootId, path: "/", resourceMethods: dictionary() } }),
+          deployments: dictionary(),
+          stages: dictionary(),
         };
         if (typeof body.description === "string") api.description = body.description;
         if (typeof body.version === "string") api.version = body.version;
@@ -92,9 +93,11 @@ export function restApiRoutes(control: ControlContext): Route[] {
     {
       method: "GET",
       template: "/restapis",
-      run: ({ query }) => {
+      run: ({ query, region }) => {
         // Insertion order breaks ties within a second (the sort is stable).
-        const apis = Object.values(state.apis).sort((a, b) => a.createdDate - b.createdDate);
+        const apis = Object.values(state.apis)
+          .filter((api) => api.region === region)
+          .sort((a, b) => a.createdDate - b.createdDate);
         const page = pageOf(apis, query);
         return { status: 200, body: { ...page, item: page.item.map(renderApi) } };
       },
@@ -102,13 +105,16 @@ export function restApiRoutes(control: ControlContext): Route[] {
     {
       method: "GET",
       template: "/restapis/{restApiId}",
-      run: ({ params }) => ({ status: 200, body: renderApi(findApi(control, params.restApiId)) }),
+      run: ({ params, region }) => ({
+        status: 200,
+        body: renderApi(findApi(control, params.restApiId, region)),
+      }),
     },
     {
       method: "PATCH",
       template: "/restapis/{restApiId}",
-      run({ params, body }) {
-        const api = findApi(control, params.restApiId);
+      run({ params, body, region }) {
+        const api = findApi(control, params.restApiId, region);
         for (const operation of patchOperations(body)) {
           const [field, item] = patchPath(operation.path);
           if (field === "binaryMediaTypes" && item) {
@@ -140,8 +146,8 @@ export function restApiRoutes(control: ControlContext): Route[] {
     {
       method: "DELETE",
       template: "/restapis/{restApiId}",
-      run({ params }) {
-        findApi(control, params.restApiId);
+      run({ params, region }) {
+        findApi(control, params.restApiId, region);
         delete state.apis[params.restApiId!];
         save();
         return { status: 202 };
@@ -150,8 +156,8 @@ export function restApiRoutes(control: ControlContext): Route[] {
     {
       method: "GET",
       template: "/restapis/{restApiId}/resources",
-      run({ params, query }) {
-        const api = findApi(control, params.restApiId);
+      run({ params, query, region }) {
+        const api = findApi(control, params.restApiId, region);
         const resources = Object.values(api.resources).sort((a, b) => a.path.localeCompare(b.path));
         const page = pageOf(resources, query);
         const embed = embedsMethods(query);
@@ -161,16 +167,16 @@ export function restApiRoutes(control: ControlContext): Route[] {
     {
       method: "GET",
       template: "/restapis/{restApiId}/resources/{resourceId}",
-      run: ({ params, query }) => ({
+      run: ({ params, query, region }) => ({
         status: 200,
-        body: renderResource(located(params).resource, embedsMethods(query)),
+        body: renderResource(located(params, region).resource, embedsMethods(query)),
       }),
     },
     {
       method: "POST",
       template: "/restapis/{restApiId}/resources/{resourceId}",
-      run({ params, body }) {
-        const { api, resource: parent } = located(params);
+      run({ params, body, region }) {
+        const { api, resource: parent } = located(params, region);
         const pathPart = typeof body.pathPart === "string" ? body.pathPart : "";
         if (!PATH_PART.test(pathPart)) {
           throw badRequest(
@@ -197,7 +203,7 @@ export function restApiRoutes(control: ControlContext): Route[] {
           parentId: parent.id,
           pathPart,
           path: parent.path === "/" ? `/${pathPart}` : `${parent.path}/${pathPart}`,
-          resourceMethods: {},
+          resourceMethods: dictionary(),
         };
         api.resources[resource.id] = resource;
         save();
@@ -207,8 +213,8 @@ export function restApiRoutes(control: ControlContext): Route[] {
     {
       method: "DELETE",
       template: "/restapis/{restApiId}/resources/{resourceId}",
-      run({ params }) {
-        const { api, resource } = located(params);
+      run({ params, region }) {
+        const { api, resource } = located(params, region);
         if (resource.id === api.rootResourceId) throw badRequest("Cannot delete root resource");
         const doomed = new Set([resource.id]);
         // Children go with their parent; repeat until no resource hangs off a deleted one.

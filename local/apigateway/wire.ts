@@ -2,7 +2,7 @@
 // ids, position/limit paging and JSON-Patch-style paths (`/binaryMediaTypes/image~1png`).
 import { randomInt } from "node:crypto";
 import type { CloudContext } from "../types.ts";
-import type { ApiGatewayState, StoredApi, StoredResource } from "./model.ts";
+import { type ApiGatewayState, dictionary, type StoredApi, type StoredResource } from "./model.ts";
 
 /** Becomes a restJson error (X-Amzn-ErrorType) so the SDK raises the named exception. */
 export class ApiGatewayError extends Error {
@@ -60,9 +60,10 @@ export function newId(): string {
 
 export const epochSeconds = () => Math.floor(Date.now() / 1000);
 
-export function findApi(control: ControlContext, id: string | undefined): StoredApi {
+/** An API of the request's region: another region's API is not found, as on AWS. */
+export function findApi(control: ControlContext, id: string | undefined, region: string): StoredApi {
   const api = id ? control.state.apis[id] : undefined;
-  if (!api) throw notFound("Invalid API identifier specified");
+  if (!api || api.region !== region) throw notFound("Invalid API identifier specified");
   return api;
 }
 
@@ -107,5 +108,7 @@ export const invalidPatch = (operation: PatchOperation) =>
 
 export function stringMap(value: unknown): Record<string, string> | undefined {
   if (!value || typeof value !== "object") return undefined;
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  return dictionary(
+    Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
+  );
 }

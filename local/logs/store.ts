@@ -39,6 +39,10 @@ interface GroupsFile {
   }>;
 }
 
+/** Tags keyed without a prototype: a tag named "__proto__" is only a tag. */
+const tagRecord = (tags: Record<string, string> = {}) =>
+  Object.assign(Object.create(null) as Record<string, string>, tags);
+
 const shortHash = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 24);
 
 export class LogStore {
@@ -48,7 +52,7 @@ export class LogStore {
   constructor(private readonly root: string) {
     this.metadata = new JsonFile(join(root, "groups.json"), () => ({ groups: [] }));
     for (const saved of this.metadata.load().groups) {
-      const group: LogGroup = { ...saved, streams: new Map() };
+      const group: LogGroup = { ...saved, tags: tagRecord(saved.tags), streams: new Map() };
       for (const stream of saved.streams) {
         group.streams.set(stream.name, { ...stream, ...this.readEvents(group.dir, stream.file) });
       }
@@ -60,7 +64,7 @@ export class LogStore {
     const group: LogGroup = {
       name,
       creationTime: Date.now(),
-      tags,
+      tags: tagRecord(tags),
       dir: shortHash(name),
       streams: new Map(),
     };

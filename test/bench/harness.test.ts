@@ -33,6 +33,21 @@ describe("bench harness (quick sizes)", function () {
     for (const warm of render.warm) isSummary(warm.ms);
     isSummary(render.cold.ms);
     expect(render.cold.pngBytes).to.be.greaterThan(1000);
+    isSummary(render.cacheHit.us);
+  });
+
+  it("puts matplotlib's times and the ratio beside each chart, or says how to get matplotlib", () => {
+    const render = results.render!;
+    if ("missing" in render.matplotlib) {
+      expect(render.matplotlib.missing).to.contain("apt-get install python3-matplotlib");
+      expect(formatResults(results)).to.contain("apt-get install python3-matplotlib");
+      return;
+    }
+    for (const row of [...render.warm, render.cold]) {
+      isSummary(row.matplotlib!.ms);
+      expect(row.ratio).to.be.greaterThan(0);
+    }
+    expect(formatResults(results)).to.contain(`matplotlib ${render.matplotlib.version}`);
   });
 
   it("tracks each bucket size with one listing page per 1,000 objects and the true total", () => {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { demoChartInput } from "../../handlers/chart/demo-chart.ts";
 import {
+  type ChartSeries,
   chartLayout,
   formatBytes,
   formatTimeOfDay,
@@ -58,9 +59,17 @@ describe("chart ticks", () => {
   });
 });
 
+const demo = demoChartInput.series[0]!;
+/** The demo chart with its one bucket's line changed. */
+const withSeries = (change: Partial<ChartSeries>) => ({
+  ...demoChartInput,
+  series: [{ ...demo, ...change }],
+});
+
 describe("chart layout", () => {
   const layout = chartLayout(demoChartInput);
   const { plot } = layout;
+  const line = layout.series[0]!;
 
   it("maps 0 B near the bottom and the top tick to the plot's top edge", () => {
     expect(layout.yTicks.map((t) => t.value)).to.deep.equal([0, 5, 10, 15, 20, 25, 30]);
@@ -69,22 +78,22 @@ describe("chart layout", () => {
   });
 
   it("maps the demo history 18 → 27 → 0 → 2 to proportional heights, 2 s apart", () => {
-    const ys = layout.markers.map((m) => m.y);
+    const ys = line.markers.map((m) => m.y);
     const zeroY = layout.y(0);
     const perByte = (zeroY - plot.top) / 30;
     [18, 27, 0, 2].forEach((size, i) => {
       expect(ys[i]).to.be.closeTo(zeroY - size * perByte, 0.5);
     });
-    const xs = layout.markers.map((m) => m.x);
+    const xs = line.markers.map((m) => m.x);
     const gaps = xs.slice(1).map((x, i) => x - xs[i]!);
     expect(Math.max(...gaps) - Math.min(...gaps)).to.be.at.most(1);
     expect(gaps[0]).to.be.closeTo((plot.width / 10_300) * 2_000, 1);
   });
 
   it("draws a step path: from the baseline at the window start, horizontal then vertical at each record", () => {
-    const x = layout.markers.map((m) => m.x);
+    const x = line.markers.map((m) => m.x);
     const y = (size: number) => layout.y(size);
-    expect(layout.stepPath).to.deep.equal([
+    expect(line.stepPath).to.deep.equal([
       { x: layout.x(demoChartInput.window.start), y: y(0) },
       { x: x[0], y: y(0) },
       { x: x[0], y: y(18) },
@@ -104,7 +113,7 @@ describe("chart layout", () => {
     expect(max.label).to.equal("max 27 B (global, in bucket testbucket-000000000000-us-east-1)");
     expect(max.labelBox.top + max.labelBox.height).to.be.lessThan(max.y);
     expect(max.labelBox.top).to.be.at.least(plot.top);
-    for (const marker of layout.markers) {
+    for (const marker of line.markers) {
       const markerBox = { left: marker.x - 6, top: marker.y - 6, width: 12, height: 12 };
       expect(overlap(max.labelBox, markerBox)).to.equal(false);
     }
@@ -123,8 +132,8 @@ describe("chart layout", () => {
   it("leaves value labels out when the window holds more records than fit", () => {
     const { start } = demoChartInput.window;
     const points = Array.from({ length: 30 }, (_, i) => ({ timestamp: start + i * 300, totalSize: i % 7 }));
-    const busy = chartLayout({ ...demoChartInput, points });
-    expect(busy.markers).to.have.length(30);
+    const busy = chartLayout(withSeries({ points }));
+    expect(busy.series[0]!.markers).to.have.length(30);
     expect(busy.pointLabels).to.deep.equal([]);
   });
 
@@ -141,8 +150,7 @@ describe("chart layout", () => {
   it("says which maximum a bucket-scoped line is and shortens long bucket names", () => {
     const long = `b-${"x".repeat(200)}`;
     const bucketMax = chartLayout({
-      ...demoChartInput,
-      bucket: long,
+      ...withSeries({ bucket: long }),
       max: { totalSize: 27, bucket: long, timestamp: 0, scope: "bucket" },
     });
     expect(bucketMax.maxLine!.label).to.match(/^max 27 B \(this bucket: b-x+…\)$/);
@@ -152,18 +160,18 @@ describe("chart layout", () => {
   });
 
   it("marks an empty window and draws nothing in it", () => {
-    const empty = chartLayout({ ...demoChartInput, points: [], baseline: undefined, max: undefined });
+    const empty = chartLayout({ ...withSeries({ points: [], baseline: undefined }), max: undefined });
     expect(empty.emptyMessage?.text).to.equal("No data in the last 10 s");
-    expect(empty.stepPath).to.deep.equal([]);
-    expect(empty.markers).to.deep.equal([]);
+    expect(empty.series[0]!.stepPath).to.deep.equal([]);
+    expect(empty.series[0]!.markers).to.deep.equal([]);
     expect(empty.yTicks.map((t) => t.value)).to.deep.equal([0, 1, 2, 3, 4]);
     expect(empty.legend.items).to.deep.equal([]);
   });
 
   it("holds the baseline level across a window with no records", () => {
-    const flat = chartLayout({ ...demoChartInput, points: [], baseline: { timestamp: 0, totalSize: 7 } });
+    const flat = chartLayout(withSeries({ points: [], baseline: { timestamp: 0, totalSize: 7 } }));
     expect(flat.emptyMessage).to.not.equal(undefined);
-    expect(flat.stepPath).to.deep.equal([
+    expect(flat.series[0]!.stepPath).to.deep.equal([
       { x: flat.x(demoChartInput.window.start), y: flat.y(7) },
       { x: flat.x(demoChartInput.window.end), y: flat.y(7) },
     ]);

@@ -79,6 +79,7 @@ describe("renderSizeChart", () => {
   const image = decode(png);
   const layout = chartLayout(demoChartInput);
   const { plot } = layout;
+  const { markers } = layout.series[0]!;
 
   it("writes a PNG of the default size", () => {
     expect(png.subarray(1, 4).toString("latin1")).to.equal("PNG");
@@ -88,7 +89,7 @@ describe("renderSizeChart", () => {
   it("draws the dashed maximum line on the row of the maximum, with gaps along it", () => {
     const maxY = layout.maxLine!.y;
     // Left of the first record the line runs alone (the step line is at 0 B there).
-    const to = layout.markers[0]!.x - 10;
+    const to = markers[0]!.x - 10;
     const dashedRows = [-2, -1, 0, 1, 2].map((dy) =>
       runsAlongRow(image, maxY + dy, plot.left + 2, to, CHART_COLORS.max),
     );
@@ -113,7 +114,7 @@ describe("renderSizeChart", () => {
   });
 
   it("passes the step line through each record's level just right of its marker", () => {
-    const records = layout.markers.slice(0, -1);
+    const records = markers.slice(0, -1);
     for (const marker of records) {
       for (const dx of [9, 20]) {
         expect(
@@ -122,12 +123,12 @@ describe("renderSizeChart", () => {
         ).to.equal(true);
       }
     }
-    const last = layout.markers[layout.markers.length - 1]!;
+    const last = markers[markers.length - 1]!;
     expect(isColor(image, last.x, last.y, CHART_COLORS.step)).to.equal(true);
   });
 
   it("holds each level until the next record (a step, not a diagonal)", () => {
-    const levels = [{ x: plot.left, y: layout.y(0) }, ...layout.markers];
+    const levels = [{ x: plot.left, y: layout.y(0) }, ...markers];
     for (let i = 0; i + 1 < levels.length; i++) {
       const from = levels[i]!;
       const to = levels[i + 1]!;
@@ -151,9 +152,10 @@ describe("renderSizeChart", () => {
   });
 
   it("gives different bytes and pixels for different data", () => {
+    const demo = demoChartInput.series[0]!;
     const changed: SizeChartInput = {
       ...demoChartInput,
-      points: demoChartInput.points.map((p, i) => (i === 1 ? { ...p, totalSize: 12 } : p)),
+      series: [{ ...demo, points: demo.points.map((p, i) => (i === 1 ? { ...p, totalSize: 12 } : p)) }],
     };
     const otherPng = renderSizeChart(changed);
     expect(otherPng.equals(png)).to.equal(false);
@@ -164,8 +166,22 @@ describe("renderSizeChart", () => {
     expect(differing).to.be.greaterThan(500);
   });
 
+  it("draws the same bytes for the same chart whatever it drew before, at any size", () => {
+    const wide = { ...demoChartInput, width: 1200, height: 500 };
+    const busy: SizeChartInput = {
+      ...demoChartInput,
+      series: [{ bucket: "busy", points: [{ timestamp: demoChartInput.window.end, totalSize: 9 }] }],
+      max: undefined,
+    };
+    for (const before of [busy, wide, demoChartInput]) {
+      renderSizeChart(before);
+      expect(renderSizeChart(demoChartInput).equals(png), "after another chart").to.equal(true);
+    }
+    expect(decode(renderSizeChart(wide)).width).to.equal(1200);
+  });
+
   it("renders an empty window with the no-data message in the middle and no line", () => {
-    const input = { ...demoChartInput, points: [], baseline: undefined, max: undefined };
+    const input = { ...demoChartInput, series: [{ bucket: "empty", points: [] }], max: undefined };
     const empty = decode(renderSizeChart(input));
     const message = chartLayout(input).emptyMessage!;
     const textPixels = countInRect(
@@ -193,7 +209,7 @@ describe("chart font in a fresh process", () => {
   const projectRoot = path.resolve(import.meta.dirname, "../..");
   const renderer = path.join(projectRoot, "handlers/chart/render-size-chart.ts");
   const script = `import { renderSizeChart } from ${JSON.stringify(renderer)};
-const png = renderSizeChart({ bucket: "b", windowSeconds: 10, window: { start: 0, end: 10000 }, points: [] });
+const png = renderSizeChart({ series: [{ bucket: "b", points: [] }], windowSeconds: 10, window: { start: 0, end: 10000 } });
 process.stdout.write(String(png.length));`;
   let dir: string;
 

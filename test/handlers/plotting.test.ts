@@ -2,56 +2,10 @@ import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import type { SizeChartInput } from "../../handlers/chart/render-size-chart.ts";
-import type { HistoryRecord } from "../../handlers/common/history.ts";
 import { selectWindow, windowAroundNewest } from "../../handlers/plotting/window.ts";
 import { createPlottingHandler } from "../../handlers/plotting.ts";
-import { type FakeTableOptions, fakeHistoryTable, TEST_CREDENTIALS } from "./fake-history-table.ts";
-
-const NEWEST = Date.UTC(2024, 0, 2, 3, 4, 5, 0);
-/** The wall clock is a minute past the newest record: a slow tracker must not empty the window. */
-const WALL_CLOCK = NEWEST + 60_000;
-const FAKE_PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
-
-function record(bucketName: string, offsetMs: number, totalSize: number, objectCount = 1): HistoryRecord {
-  const timestamp = NEWEST + offsetMs;
-  return { bucketName, timestamp, totalSize, objectCount, recordedAt: new Date(timestamp).toISOString() };
-}
-
-/** A demo history with a record before the 10 s window, an older peak, and a larger bucket elsewhere. */
-const DEMO = [
-  record("data", -120_000, 40, 2),
-  record("data", -12_000, 0, 0),
-  record("data", -9_000, 18),
-  record("data", -6_000, 27),
-  record("data", -3_000, 0, 0),
-  record("data", 0, 2),
-  record("other", -50_000, 5000, 3),
-];
-
-function setup(records: HistoryRecord[], options: FakeTableOptions = { pageSize: 1, emptyFirstPage: true }) {
-  const table = fakeHistoryTable(records, options);
-  const s3 = new S3Client({ region: "us-east-1", credentials: TEST_CREDENTIALS });
-  const s3Mock = mockClient(s3);
-  s3Mock.on(PutObjectCommand).resolves({});
-  const charts: SizeChartInput[] = [];
-  const lines: string[] = [];
-  const handler = createPlottingHandler({
-    clients: () => ({ s3, dynamodb: table.client }),
-    env: { HISTORY_TABLE: "history", DATA_BUCKET: "data", PLOT_BUCKET: "data-plots" },
-    now: () => WALL_CLOCK,
-    render: (input) => {
-      charts.push(input);
-      return FAKE_PNG;
-    },
-    log: (line) => lines.push(line),
-  });
-  return { handler, table, s3Mock, charts, lines };
-}
-
-function get(query: Record<string, string> | null, headers: Record<string, string> = {}) {
-  return { httpMethod: "GET", path: "/plot", queryStringParameters: query, headers };
-}
+import { fakeHistoryTable, TEST_CREDENTIALS } from "./fake-history-table.ts";
+import { DEMO, FAKE_PNG, get, NEWEST, record, setup, WALL_CLOCK } from "./plotting-fixture.ts";
 
 describe("plotting: window selection", () => {
   it("ends the window at the newest record, or at the wall clock when there is none", () => {
@@ -100,10 +54,11 @@ describe("plotting handler", () => {
       timestamp: NEWEST - 50_000,
       index: "global_size_index",
     });
-    expect(charts[0]).to.deep.include({ bucket: "data", windowSeconds: 10 });
+    expect(charts[0]).to.deep.include({ windowSeconds: 10 });
     expect(charts[0]!.window).to.deep.equal({ start: NEWEST - 10_000, end: NEWEST });
-    expect(charts[0]!.points).to.have.length(4);
-    expect(charts[0]!.baseline).to.deep.equal({ timestamp: NEWEST - 12_000, totalSize: 0 });
+    expect(charts[0]!.series.map((s) => s.bucket)).to.deep.equal(["data"]);
+    expect(charts[0]!.series[0]!.points).to.have.length(4);
+    expect(charts[0]!.series[0]!.baseline).to.deep.equal({ timestamp: NEWEST - 12_000, totalSize: 0 });
     expect(charts[0]!.max).to.deep.equal({
       totalSize: 5000,
       bucket: "other",
@@ -148,7 +103,7 @@ describe("plotting handler", () => {
     expect(body.baseline).to.equal(null);
     expect(body.max).to.equal(null);
     expect(body.window).to.include({ seconds: 10, start: WALL_CLOCK - 10_000, end: WALL_CLOCK });
-    expect(charts[0]!.points).to.deep.equal([]);
+    expect(charts[0]!.series[0]!.points).to.deep.equal([]);
     expect(s3Mock.commandCalls(PutObjectCommand)).to.have.length(1);
   });
 
@@ -201,6 +156,21 @@ describe("plotting handler", () => {
     const { handler } = setup(DEMO, {});
     const body = JSON.parse((await handler(get({ seconds: "86400" }))).body);
     expect(body.points).to.have.length(6);
+  });
+
+  it("answers a repeated request from its chart cache: same PNG stored, no second drawing", async () => {
+    const { handler, s3Mock, charts, lines } = setup(DEMO, {});
+    const first = await handler(get({ format: "png" }));
+    const second = await handler(get({ format: "png" }));
+    expect(second.body).to.equal(first.body);
+    expect(charts).to.have.length(1);
+    const puts = s3Mock.commandCalls(PutObjectCommand);
+    expect(puts).to.have.length(2);
+    expect(Buffer.from(puts[1]!.args[0].input.Body as Uint8Array).equals(FAKE_PNG)).to.equal(true);
+    expect(lines.map((l) => JSON.parse(l).drawn)).to.deep.equal([true, false]);
+    // Another window is another chart: drawn.
+    await handler(get({ format: "png", seconds: "11" }));
+    expect(charts).to.have.length(2);
   });
 
   it("answers 500 with a JSON message, and logs it, when DynamoDB fails", async () => {

@@ -57,9 +57,11 @@ describe("local cloud admin endpoints", () => {
     const token = readAdminToken(test.stateDir);
     expect(token).to.match(/^[0-9a-f]{64}$/);
     expect(statSync(join(test.stateDir, "local", "admin-token")).mode & 0o777).to.equal(0o600);
-    const answer = await postRealism('{"asyncRetryDelayMs":25}', { [ADMIN_TOKEN_HEADER]: token });
+    const answer = await postRealism('{"asyncRetryDelayMs":25,"iam":"warn"}', {
+      [ADMIN_TOKEN_HEADER]: token,
+    });
     expect(answer.status).to.equal(200);
-    expect(test.cloud.realism.asyncRetryDelayMs).to.equal(25);
+    expect(test.cloud.realism).to.include({ asyncRetryDelayMs: 25, iam: "warn" });
     const read = await rawRequest(test.cloud.endpoint, { path: "/_s3size/realism" });
     expect(JSON.parse(read.body).asyncRetryDelayMs).to.equal(25);
   });
@@ -73,6 +75,7 @@ describe("local cloud admin endpoints", () => {
       '{"toString":1}',
       '{"throttleEveryN":-1}',
       '{"throttleEveryN":"1"}',
+      '{"iam":"disabled"}',
       "[1]",
       "{not json",
     ]) {

@@ -19,8 +19,12 @@ import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from "../../
 
 export const TEST_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
-export function clientsFor(endpoint: string, region = "us-east-1") {
-  const target: AwsTarget = { endpoint, region, credentials: TEST_CREDENTIALS, maxAttempts: 1 };
+export function clientsFor(
+  endpoint: string,
+  region = "us-east-1",
+  credentials: AwsTarget["credentials"] = TEST_CREDENTIALS,
+) {
+  const target: AwsTarget = { endpoint, region, credentials, maxAttempts: 1 };
   return {
     s3: new S3Client(s3ClientConfig(target, {})),
     dynamodb: new DynamoDBClient(clientConfig(target, {})),

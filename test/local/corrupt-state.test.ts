@@ -34,14 +34,19 @@ describe("local cloud on a damaged state dir", function () {
     return path;
   };
 
+  // The JSON state each service loads when the cloud starts.
   for (const file of [
-    "iam.json",
+    "iam/state.json",
+    "iam/sessions.json",
+    "iam/report.json",
     "apigateway.json",
-    "s3-buckets.json",
     "lambda/functions.json",
-    "logs/groups.json",
+    "lambda-async/event-invoke-configs.json",
+    "sns/state.json",
+    "events/state.json",
+    "cloudwatch/alarms.json",
   ]) {
-    it(`names ${file} when it is truncated, and starts again once it is moved aside`, async () => {
+    it(`names ${file} when it is truncated, with the hint to move it aside`, async () => {
       const path = write(file, '{"half": ');
       const error = await startError(stateDir);
       expect(error.path).to.equal(path);
@@ -49,11 +54,16 @@ describe("local cloud on a damaged state dir", function () {
         `the local cloud's state file ${path} is corrupt (Unexpected end of JSON input)`,
       );
       expect(error.hint).to.contain(`mv '${path}' '${path}.corrupt'`);
-      renameSync(path, `${path}.corrupt`);
-      const cloud = await startLocalCloud({ stateDir, port: 0 });
-      await cloud.stop();
     });
   }
+
+  it("starts again once the damaged file is moved aside, as the hint says", async () => {
+    const path = write("iam/state.json", "{");
+    await startError(stateDir);
+    renameSync(path, `${path}.corrupt`);
+    const cloud = await startLocalCloud({ stateDir, port: 0 });
+    await cloud.stop();
+  });
 
   it("names a state file holding JSON of the wrong kind", async () => {
     const functions = write("lambda/functions.json", "{}");
@@ -61,7 +71,7 @@ describe("local cloud on a damaged state dir", function () {
       `the local cloud's state file ${functions} holds an object where an array belongs`,
     );
     rmSync(functions);
-    const iam = write("iam.json", "null");
+    const iam = write("iam/state.json", "null");
     expect((await startError(stateDir)).message).to.contain(`${iam} holds null where an object belongs`);
   });
 
@@ -96,7 +106,7 @@ describe("local cloud on a damaged state dir", function () {
   });
 
   it("prints one error line naming the file and one hint through the CLI, with a non-zero exit", async () => {
-    const path = write("iam.json", "");
+    const path = write("iam/state.json", "");
     const run = await runCli(["local", "--port", "0", "--state-dir", stateDir], { cwd: stateDir });
     expect(run.code).to.equal(1);
     expect(run.stderr.trimEnd().split("\n")).to.deep.equal([

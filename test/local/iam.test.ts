@@ -19,7 +19,7 @@ import {
   UpdateRoleCommand,
 } from "@aws-sdk/client-iam";
 import { expect } from "chai";
-import { createIamService } from "../../local/iam.ts";
+import { createIamService } from "../../local/iam/index.ts";
 import { type CloudContext, DEFAULT_REALISM, LOCAL_ACCOUNT_ID } from "../../local/types.ts";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
 import { expectError } from "./fixtures/lambda.ts";
@@ -120,7 +120,12 @@ describe("local IAM", () => {
 
   it("updates the trust policy and the description", async () => {
     const { iam } = test.clients;
-    const newTrust = JSON.stringify({ Version: "2012-10-17", Statement: [] });
+    const newTrust = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: "sts:AssumeRole" },
+      ],
+    });
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: "a-role", PolicyDocument: newTrust }));
     await iam.send(new UpdateRoleCommand({ RoleName: "a-role", Description: "changed" }));
     const role = (await iam.send(new GetRoleCommand({ RoleName: "a-role" }))).Role!;
