@@ -1,9 +1,10 @@
-// The bench harness: runs the six groups with sizes given as parameters, so `npm run bench` (full
+// The bench harness: runs the seven groups with sizes given as parameters, so `npm run bench` (full
 // sizes) and the test (tiny sizes) run the same code. Each group returns plain figures for the table
 // and for bench/results.json.
 import { cpus } from "node:os";
 import { type BenchCloud, startBenchCloud } from "./cloud.ts";
 import { type AsyncEventsFigure, benchAsyncEvents } from "./groups/async-events.ts";
+import { benchCli, type CliConfig, type CliFigures } from "./groups/cli.ts";
 import { benchPackages, type PackageFigure, type PackageTarget } from "./groups/packages.ts";
 import { benchPlotReads, type PlotReadFigure } from "./groups/plot-reads.ts";
 import {
@@ -30,6 +31,7 @@ export const GROUPS = [
   "provisioning",
   "packages",
   "storm",
+  "cli",
   "async-events",
 ] as const;
 export type Group = (typeof GROUPS)[number];
@@ -41,6 +43,7 @@ export interface BenchConfig {
   provisioning: { cycles: number };
   packages: { targets: PackageTarget[] };
   storm: { objects: number };
+  cli: CliConfig;
   asyncEvents: { events: number; puts: number };
 }
 
@@ -51,6 +54,7 @@ export const FULL_CONFIG: BenchConfig = {
   provisioning: { cycles: 3 },
   packages: { targets: [{ target: "lambda", arch: "arm64" }, { target: "local" }] },
   storm: { objects: 500 },
+  cli: { helpRuns: 10, setupRuns: 3, sleepMs: 2000 },
   asyncEvents: { events: 3000, puts: 2000 },
 };
 
@@ -61,6 +65,7 @@ export const QUICK_CONFIG: BenchConfig = {
   provisioning: { cycles: 1 },
   packages: { targets: [{ target: "local" }] },
   storm: { objects: 10 },
+  cli: { helpRuns: 2, setupRuns: 1, sleepMs: 1500 },
   asyncEvents: { events: 30, puts: 30 },
 };
 
@@ -77,6 +82,7 @@ export interface BenchResults {
   provisioning?: ProvisioningFigure[];
   packages?: PackageFigure[];
   storm?: StormFigure | StormTimeout;
+  cli?: CliFigures;
   asyncEvents?: AsyncEventsFigure;
 }
 
@@ -155,6 +161,8 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
       await cloud.stop();
     }
   }
+  // Last, on its own: it runs the packaged CLI in processes, each with its own local cloud.
+  if (wanted("cli")) results.cli = await step("cli", () => benchCli(config.cli, progress));
   results.totalMs = Math.round(performance.now() - started);
   return results;
 }

@@ -147,11 +147,40 @@ export function formatResults(r: BenchResults): string {
       ),
     );
   }
+  if (r.cli) {
+    const c = r.cli;
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    out.push(
+      table(
+        "7. The packaged CLI, in fresh processes",
+        ["figure", "value", "target"],
+        [
+          ["node -e 0 (for scale)", formatSummary(c.nodeStartMs), ""],
+          ["s3size --help, cold", formatSummary(c.helpMs), "≤ 500 ms"],
+          [
+            "first demo --local, fresh state dir",
+            `${s(c.firstDemo.ms)}: ${s(c.firstDemo.pausesMs)} of pauses + ${s(c.firstDemo.overheadMs)}`,
+            "≤ pauses + 3 s",
+          ],
+          [
+            "driver noticed the final record",
+            `${n(c.firstDemo.noticedFinalRecordAfterMs)} ms after it`,
+            "≤ 100 ms",
+          ],
+          [
+            "unchanged setup --local, whole process",
+            formatSummary(c.unchangedSetupMs),
+            "setup's work ≤ 1 s (4.)",
+          ],
+        ],
+      ),
+    );
+  }
   if (r.asyncEvents) {
     const a = r.asyncEvents;
     out.push(
       table(
-        `7. Asynchronous invocations through the durable queue (${a.inFlight} in flight)`,
+        `8. Asynchronous invocations through the durable queue (${a.inFlight} in flight)`,
         ["figure", "value"],
         [
           [`Invoke (Event) accepted, ${n(a.events)} events`, `${n(a.acceptedPerSecond)}/s`],

@@ -1,6 +1,7 @@
 // The one table of deployable functions: where each handler's source is and what its zip carries
 // besides the bundle. The packager takes these specs as data, so tests can hand it fixtures instead.
 import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "./package-root.ts";
 
 export type FunctionName = "size-tracking" | "plotting" | "driver";
 
@@ -17,7 +18,6 @@ export interface FunctionSpec {
   maxZipBytes: number;
 }
 
-const projectRoot = fileURLToPath(new URL("..", import.meta.url));
 const MB = 1024 * 1024;
 
 function handlerEntry(file: string): string {
@@ -50,4 +50,5 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
 
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
-export const PROJECT_ROOT = projectRoot;
+/** The checkout the handlers are bundled from (their sources exist only there, not in an install). */
+export const PROJECT_ROOT = PACKAGE_ROOT;

@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { extractTarGz } from "./tarball.ts";
@@ -37,6 +38,23 @@ export function hostArchitecture(): Architecture {
   if (process.arch === "arm64") return "arm64";
   if (process.arch === "x64") return "x86_64";
   throw new Error(`this machine's architecture (${process.arch}) has no Lambda equivalent`);
+}
+
+/**
+ * Platform packages fetched from the registry are kept in the user's cache folder, never in the
+ * install folder (a global install is often root's and read-only to its users).
+ */
+export function platformPackageCache(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "s3size");
+  if (process.platform === "darwin") return join(homedir(), "Library", "Caches", "s3size");
+  if (process.platform === "win32" && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, "s3size", "Cache");
+  return join(homedir(), ".cache", "s3size");
+}
+
+/** The installed canvas library's version: the platform package must be the same version. */
+export function canvasVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require(`${CANVAS}/package.json`) as PackageManifest).version;
 }
 
 function isMusl(): boolean {

@@ -1,17 +1,12 @@
-// `npm run package` and the packaging API the CLI calls: the three functions zipped for Lambda
-// (Linux glibc, arm64 unless asked otherwise) or for this machine, the one the local cloud runs on.
+// `npm run package` and the packaging API tests call: the three functions bundled afresh and zipped
+// for Lambda (Linux glibc, arm64 unless asked otherwise) or for this machine (what the local cloud runs).
 import { relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { type FunctionZip, resolveZipTarget } from "./function-zips.ts";
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, PROJECT_ROOT } from "./functions.ts";
-import {
-  type Architecture,
-  type CanvasTarget,
-  hostArchitecture,
-  hostCanvasTarget,
-  lambdaCanvasTarget,
-} from "./native-canvas.ts";
-import { formatSize, type PackagedZip, packageSpecs } from "./packager.ts";
+import { type Architecture, platformPackageCache } from "./native-canvas.ts";
+import { formatSize, packageSpecs } from "./packager.ts";
 
 export type { Architecture, FunctionName };
 
@@ -24,18 +19,12 @@ export interface PackageOptions {
   functions?: FunctionName[];
 }
 
-export interface PackagedFunction extends PackagedZip {
-  name: FunctionName;
-}
+export type PackagedFunction = FunctionZip;
 
 export const DEFAULT_OUT_DIR = fileURLToPath(new URL("../dist/lambda", import.meta.url));
-/** Platform packages fetched from the registry, kept so the next build needs no network. */
-export const PLATFORM_PACKAGE_CACHE = fileURLToPath(
-  new URL("../node_modules/.cache/s3size", import.meta.url),
-);
 
 export async function packageFunctions(options: PackageOptions): Promise<PackagedFunction[]> {
-  const { arch, canvasTarget } = resolveTarget(options);
+  const { arch, canvasTarget, level } = resolveZipTarget(options);
   const names = options.functions ?? FUNCTION_NAMES;
   const zips = await packageSpecs(
     names.map((name) => FUNCTIONS[name]),
@@ -43,25 +32,12 @@ export async function packageFunctions(options: PackageOptions): Promise<Package
       outDir: options.outDir ?? DEFAULT_OUT_DIR,
       arch,
       canvasTarget,
+      level,
       projectRoot: PROJECT_ROOT,
-      cacheDir: PLATFORM_PACKAGE_CACHE,
+      cacheDir: platformPackageCache(),
     },
   );
   return zips.map((zip) => ({ ...zip, name: zip.name as FunctionName }));
-}
-
-function resolveTarget(options: PackageOptions): { arch: Architecture; canvasTarget: CanvasTarget } {
-  if (options.target === "local") {
-    const arch = hostArchitecture();
-    if (options.arch && options.arch !== arch) {
-      throw new Error(
-        `--target local packages for this machine (${arch}); drop --arch ${options.arch} or use --target lambda`,
-      );
-    }
-    return { arch, canvasTarget: hostCanvasTarget() };
-  }
-  const arch = options.arch ?? "arm64";
-  return { arch, canvasTarget: lambdaCanvasTarget(arch) };
 }
 
 export function parsePackageArgs(args: string[]): PackageOptions {

@@ -2,9 +2,8 @@
 // deterministically in a staging folder, check the size, then move every zip into place at once.
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { bundleHandler } from "./bundle.ts";
+import { join } from "node:path";
+import { buildBundleDir, readBundleEntries } from "./function-bundle.ts";
 import type { FunctionSpec } from "./functions.ts";
 import { type Architecture, type CanvasTarget, canvasZipEntries } from "./native-canvas.ts";
 import { writeDeterministicZip, type ZipEntry } from "./zip.ts";
@@ -17,6 +16,8 @@ export interface PackagerOptions {
   projectRoot: string;
   /** Where fetched platform packages are kept between builds. */
   cacheDir: string;
+  /** zlib level, 0–9 (default 9). */
+  level?: number;
 }
 
 export interface PackagedZip {
@@ -30,13 +31,33 @@ export interface PackagedZip {
   arch: Architecture;
 }
 
+export interface AssembleOptions {
+  zipPath: string;
+  /** zlib level, 0–9 (default 9). */
+  level?: number;
+  arch: Architecture;
+  canvasTarget: CanvasTarget;
+  /** Where fetched platform packages are kept between builds. */
+  cacheDir: string;
+}
+
+/** Bundles every spec afresh and zips it into `outDir` (`npm run package`, tests). */
 export async function packageSpecs(specs: FunctionSpec[], options: PackagerOptions): Promise<PackagedZip[]> {
   await mkdir(options.outDir, { recursive: true });
   // Staging inside outDir keeps the final rename on one file system.
   const staging = await mkdtemp(join(options.outDir, ".staging-"));
   try {
     const staged: PackagedZip[] = [];
-    for (const spec of specs) staged.push(await packageOne(spec, options, staging));
+    for (const spec of specs) {
+      const bundleDir = join(staging, "bundles", spec.name);
+      await buildBundleDir(spec, bundleDir, options.projectRoot);
+      staged.push(
+        await assembleZip(spec, await readBundleEntries(bundleDir), {
+          ...options,
+          zipPath: join(staging, `${spec.name}.zip`),
+        }),
+      );
+    }
     return await Promise.all(
       staged.map(async (zip) => {
         const zipPath = join(options.outDir, `${zip.name}.zip`);
@@ -49,21 +70,18 @@ export async function packageSpecs(specs: FunctionSpec[], options: PackagerOptio
   }
 }
 
-async function packageOne(
+/** A bundle folder's files plus, for the plotting function, the canvas library for the target. */
+export async function assembleZip(
   spec: FunctionSpec,
-  options: PackagerOptions,
-  staging: string,
+  bundleEntries: ZipEntry[],
+  options: AssembleOptions,
 ): Promise<PackagedZip> {
-  const entries: ZipEntry[] = [
-    { name: "index.mjs", data: await bundleHandler({ entry: spec.entry, projectRoot: options.projectRoot }) },
-    ...(await fontEntries(spec.fonts)),
-  ];
+  const entries = [...bundleEntries];
   if (spec.nativeCanvas) entries.push(...(await canvasZipEntries(options.canvasTarget, options.cacheDir)));
-
-  const zipPath = join(staging, `${spec.name}.zip`);
-  await writeDeterministicZip(entries, zipPath);
-  const zip = await readFile(zipPath);
+  await writeDeterministicZip(entries, options.zipPath, options.level);
+  const zip = await readFile(options.zipPath);
   if (zip.length > spec.maxZipBytes) {
+    await rm(options.zipPath, { force: true });
     throw new Error(
       `${spec.name}.zip is ${formatSize(zip.length)}, over its limit of ${formatSize(spec.maxZipBytes)}: ` +
         "look for a dependency that should not be bundled or shipped",
@@ -71,25 +89,13 @@ async function packageOne(
   }
   return {
     name: spec.name,
-    zipPath,
+    zipPath: options.zipPath,
     bytes: zip.length,
     unzippedBytes: entries.reduce((sum, entry) => sum + entry.data.length, 0),
     codeSha256: createHash("sha256").update(zip).digest("base64"),
     handler: "index.handler",
     arch: options.arch,
   };
-}
-
-// The chart registers its font from `fonts/` next to the bundle: a Lambda has no system fonts.
-async function fontEntries(fonts: string[]): Promise<ZipEntry[]> {
-  if (fonts.length === 0) return [];
-  const fontDir = join(
-    dirname(createRequire(import.meta.url).resolve("dejavu-fonts-ttf/package.json")),
-    "ttf",
-  );
-  return Promise.all(
-    fonts.map(async (font) => ({ name: `fonts/${font}`, data: await readFile(join(fontDir, font)) })),
-  );
 }
 
 export function formatSize(bytes: number): string {

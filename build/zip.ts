@@ -16,10 +16,10 @@ const FIXED_DATE = new Date(Date.UTC(1980, 0, 1, 0, 0, 0));
 const FILE_MODE = 0o644;
 
 /** Entries are sorted by name; timestamps, modes and compression level are fixed. */
-export async function writeDeterministicZip(entries: ZipEntry[], zipPath: string): Promise<void> {
+export async function writeDeterministicZip(entries: ZipEntry[], zipPath: string, level = 9): Promise<void> {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   assertUniqueNames(sorted);
-  const archive = new ZipArchive({ zlib: { level: 9 } });
+  const archive = new ZipArchive({ zlib: { level } });
   const written = pipeline(archive, createWriteStream(zipPath));
   for (const entry of sorted) {
     archive.append(entry.data, { name: entry.name, date: FIXED_DATE, mode: FILE_MODE });

@@ -7,9 +7,10 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { fromEnv, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { type AwsTarget, clientConfig, s3ClientConfig } from "../handlers/common/aws.ts";
+import { SERVICE_IDS, type ServiceKey } from "./aws-config.ts";
 
 export interface AwsClients {
   s3: S3Client;
@@ -30,12 +31,22 @@ export interface CallRecord {
 
 export interface ClientTarget {
   region: string;
+  /** One endpoint for every service (the local cloud); `endpoints` wins per service. */
   endpoint?: string;
+  /** Per service, as resolved from --endpoint-url and the configured-endpoint settings. */
+  endpoints?: Partial<Record<ServiceKey, string>>;
+  /** The profile credentials come from; undefined lets the chain pick (environment, then default). */
   profile?: string;
+  /** The shared files, when the environment names other ones than ~/.aws/config and ~/.aws/credentials. */
+  files?: { configFile: string; credentialsFile: string };
+  /** Static keys in the environment win (AWS_PROFILE alongside AWS_ACCESS_KEY_ID, as in the AWS CLI). */
+  envCredentials?: boolean;
   /** The local cloud accepts any signature: dummy keys, so no AWS account is needed. */
   local: boolean;
   /** Where to log calls (default: a new list). */
   calls?: CallRecord[];
+  /** Where the SDK's warnings go; by default nowhere (users see them with --verbose). */
+  warn?: (message: string) => void;
 }
 
 const LOCAL_CREDENTIALS: AwsCredentialIdentity = { accessKeyId: "test", secretAccessKey: "test" };
@@ -51,10 +62,25 @@ export function mutatingCalls(calls: CallRecord[]): CallRecord[] {
   return calls.filter((call) => isMutatingCommand(call.command));
 }
 
+/** The SDK prints some warnings with console.warn unless it is given a logger of its own. */
+function sdkLogger(warn: (message: string) => void) {
+  const quiet = () => {};
+  return { trace: quiet, debug: quiet, info: quiet, warn, error: warn };
+}
+
 export function credentialsFor(target: ClientTarget): AwsCredentialIdentity | AwsCredentialIdentityProvider {
   if (target.local) return LOCAL_CREDENTIALS;
-  const chain = fromNodeProviderChain(target.profile ? { profile: target.profile } : {});
-  if (!target.endpoint || !isLoopback(target.endpoint)) return chain;
+  const logger = sdkLogger(target.warn ?? (() => {}));
+  const chain = target.envCredentials
+    ? fromEnv({ logger })
+    : fromNodeProviderChain({
+        ...(target.profile ? { profile: target.profile } : {}),
+        ...(target.files
+          ? { configFilepath: target.files.configFile, filepath: target.files.credentialsFile }
+          : {}),
+        logger,
+      });
+  if (!endpointsOf(target).every((endpoint) => endpoint !== undefined && isLoopback(endpoint))) return chain;
   // An emulator on this machine does not check keys: fall back to dummy ones when the chain has none.
   return async () => {
     try {
@@ -63,6 +89,10 @@ export function credentialsFor(target: ClientTarget): AwsCredentialIdentity | Aw
       return LOCAL_CREDENTIALS;
     }
   };
+}
+
+function endpointsOf(target: ClientTarget): Array<string | undefined> {
+  return (Object.keys(SERVICE_IDS) as ServiceKey[]).map((key) => target.endpoints?.[key] ?? target.endpoint);
 }
 
 export function isLoopback(endpoint: string): boolean {
@@ -75,23 +105,28 @@ export function isLoopback(endpoint: string): boolean {
 }
 
 export function createAwsClients(target: ClientTarget): AwsClients {
-  const awsTarget: AwsTarget = {
+  const credentials = credentialsFor(target);
+  const configFor = (service: ServiceKey): AwsTarget => ({
     region: target.region,
-    endpoint: target.endpoint,
-    credentials: credentialsFor(target),
+    endpoint: target.endpoints?.[service] ?? target.endpoint,
+    credentials,
     maxAttempts: 5,
-  };
-  // An empty environment: the target already says everything, and AWS_ENDPOINT_URL must not leak in.
-  const base = clientConfig(awsTarget, {});
+  });
+  // An empty environment, and configured endpoints off: the target already says everything (resolved
+  // from this command's flags, environment and profile), so nothing may leak in a second time.
+  const base = (service: ServiceKey) => ({
+    ...clientConfig(configFor(service), {}),
+    ignoreConfiguredEndpointUrls: true,
+  });
   const calls: CallRecord[] = target.calls ?? [];
   const clients = {
-    s3: new S3Client(s3ClientConfig(awsTarget, {})),
-    dynamodb: new DynamoDBClient(base),
-    lambda: new LambdaClient(base),
-    iam: new IAMClient(base),
-    sts: new STSClient(base),
-    apigateway: new APIGatewayClient(base),
-    logs: new CloudWatchLogsClient(base),
+    s3: new S3Client({ ...s3ClientConfig(configFor("s3"), {}), ignoreConfiguredEndpointUrls: true }),
+    dynamodb: new DynamoDBClient(base("dynamodb")),
+    lambda: new LambdaClient(base("lambda")),
+    iam: new IAMClient(base("iam")),
+    sts: new STSClient(base("sts")),
+    apigateway: new APIGatewayClient(base("apigateway")),
+    logs: new CloudWatchLogsClient(base("logs")),
   };
   for (const [service, client] of Object.entries(clients)) recordCalls(client, service, calls);
   return { ...clients, calls };

@@ -4,7 +4,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { DEFAULT_TABLE_NAME } from "../handlers/common/history.ts";
+import { type AwsProfile, resolveRegion, type Sourced } from "./aws-config.ts";
+import { validateBucketName, validateNames } from "./aws-names.ts";
 import { UserError } from "./errors.ts";
+import { parseWholeNumber } from "./flag-values.ts";
 
 export const FUNCTION_KEYS = ["size-tracking", "plotting", "driver"] as const;
 export type FunctionKey = (typeof FUNCTION_KEYS)[number];
@@ -25,6 +28,9 @@ export interface GlobalOptions extends Partial<Record<SettingKey, string>> {
 export interface Settings {
   stack: string;
   region: string;
+  /** Where the region came from: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile, or the default. */
+  regionSource: string;
+  /** The profile named by --profile or AWS_PROFILE (undefined: the credential chain's default). */
   profile?: string;
   /** An explicit AWS-compatible endpoint; with `local` the endpoint is found or started later. */
   endpoint?: string;
@@ -91,19 +97,30 @@ export function loadDotEnv(env: NodeJS.ProcessEnv, cwd: string): void {
   }
 }
 
-export function resolveSettings(flags: GlobalOptions, env: NodeJS.ProcessEnv, cwd: string): Settings {
+/** `profile` is the loaded AWS profile (whose region counts after the flags and environment). */
+export function resolveSettings(
+  flags: GlobalOptions,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  profile?: AwsProfile,
+): Settings {
+  // A flag is taken as given (an empty --api-name "" is refused, not defaulted); an empty variable,
+  // as .env files have, means the default.
   const pick = (key: SettingKey): string => {
     const [name, fallback] = SETTINGS_ENV[key];
-    const value = flags[key] ?? env[name];
+    const flag = flags[key];
+    if (flag !== undefined) return flag;
+    const value = env[name];
     return value === undefined || value === "" ? fallback : value;
   };
-  const endpoint = flags.endpointUrl ?? (env.AWS_ENDPOINT_URL || undefined);
   const local = Boolean(flags.local) || ["1", "true", "yes"].includes((env.S3SIZE_LOCAL ?? "").toLowerCase());
+  const region: Sourced = resolveRegion(flags, env, profile);
   const settings: Settings = {
     stack: pick("stack"),
-    region: flags.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1"),
+    region: region.value,
+    regionSource: region.source,
     profile: flags.profile ?? (env.AWS_PROFILE || undefined),
-    endpoint: local ? undefined : endpoint,
+    endpoint: local ? undefined : flags.endpointUrl,
     local,
     stateDir: resolve(cwd, pick("stateDir")),
     dataBucket: pick("dataBucket") || undefined,
@@ -125,14 +142,12 @@ export function resolveSettings(flags: GlobalOptions, env: NodeJS.ProcessEnv, cw
 }
 
 function integerSetting(key: SettingKey, raw: string, min: number, max: number): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UserError(
-      `${settingFlag(key)} (${SETTINGS_ENV[key][0]}) must be a whole number from ${min} to ${max}, got "${raw}"`,
-      "fix the flag, the environment or .env",
-    );
-  }
-  return value;
+  return parseWholeNumber(
+    raw,
+    `${settingFlag(key)} (${SETTINGS_ENV[key][0]})`,
+    { min, max },
+    "fix the flag, the environment or .env",
+  );
 }
 
 const REGION_PATTERN =
@@ -140,34 +155,25 @@ const REGION_PATTERN =
 const CLS_LOG_RETENTION = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
+/** Lambda's Node.js runtimes the bundles (built for Node 20) run on. */
+const NODE_RUNTIMES = ["nodejs20.x", "nodejs22.x", "nodejs24.x"];
 
 export function validateSettings(s: Settings): void {
   if (!REGION_PATTERN.test(s.region)) {
     throw new UserError(
-      `unknown region "${s.region}"`,
-      "use a region code such as us-east-1 or eu-west-1 (--region or AWS_REGION)",
+      `unknown region "${s.region}" (from ${s.regionSource})`,
+      "use a region code such as us-east-1 or eu-west-1 (--region, AWS_REGION or the profile's region)",
     );
   }
   if (s.dataBucket) validateBucketName(s.dataBucket, "S3SIZE_DATA_BUCKET");
   if (s.plotBucket) validateBucketName(s.plotBucket, "S3SIZE_PLOT_BUCKET");
   if (s.dataBucket && !s.plotBucket)
     validateBucketName(`${s.dataBucket}-plots`, "the plot bucket (data bucket + -plots)");
-  if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(s.table)) {
-    throw new UserError(`invalid table name "${s.table}"`, "3 to 255 letters, digits, '_', '-' or '.'");
-  }
-  if (!/^[a-zA-Z0-9-]{1,40}$/.test(s.functionPrefix)) {
-    throw new UserError(`invalid function prefix "${s.functionPrefix}"`, "1 to 40 letters, digits or '-'");
-  }
-  if (!/^[a-zA-Z0-9_.:/=+@-]{1,128}$/.test(s.stack)) {
-    throw new UserError(`invalid stack name "${s.stack}"`, "1 to 128 characters usable in a tag value");
-  }
-  if (!/^[a-zA-Z0-9_]{1,128}$/.test(s.stage)) {
-    throw new UserError(`invalid stage name "${s.stage}"`, "letters, digits and '_' only");
-  }
-  if (!/^nodejs\d{2}\.x$/.test(s.runtime)) {
+  validateNames(s);
+  if (!NODE_RUNTIMES.includes(s.runtime)) {
     throw new UserError(
       `unsupported runtime "${s.runtime}"`,
-      "the functions are Node.js: use e.g. nodejs22.x or nodejs20.x",
+      `the functions are Node.js: use ${NODE_RUNTIMES.join(", ")} (--runtime or S3SIZE_RUNTIME)`,
     );
   }
   if (s.arch !== "arm64" && s.arch !== "x86_64") {
@@ -179,29 +185,19 @@ export function validateSettings(s: Settings): void {
       `use one of ${CLS_LOG_RETENTION.join(", ")}`,
     );
   }
-  if (s.endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(s.endpoint)) {
-    throw new UserError(`invalid endpoint URL "${s.endpoint}"`, "use e.g. http://127.0.0.1:4566");
-  }
+  if (s.endpoint !== undefined) validateEndpointUrl(s.endpoint, "--endpoint-url");
 }
 
-export function validateBucketName(name: string, what: string): void {
-  const problem =
-    name.length < 3 || name.length > 63
-      ? "it must be 3 to 63 characters long"
-      : !/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)
-        ? "only lowercase letters, digits, '.' and '-', starting and ending with a letter or digit"
-        : name.includes("..")
-          ? "it must not contain '..'"
-          : /^\d+\.\d+\.\d+\.\d+$/.test(name)
-            ? "it must not look like an IP address"
-            : name.startsWith("xn--") || name.endsWith("-s3alias") || name.endsWith("--ol-s3")
-              ? "that prefix or suffix is reserved by S3"
-              : undefined;
-  if (problem)
-    throw new UserError(
-      `invalid bucket name "${name}" (${what}): ${problem}`,
-      "S3 bucket names are lowercase and global, e.g. testbucket-123456789012-us-east-1",
-    );
+export function validateEndpointUrl(url: string, source: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !["http:", "https:"].includes(parsed.protocol) || !parsed.hostname) {
+    throw new UserError(`invalid endpoint URL "${url}" (${source})`, "use e.g. http://127.0.0.1:4566");
+  }
 }
 
 /** The concrete names of one stack, once the account is known. */
@@ -238,19 +234,4 @@ export function stackNames(s: Settings, account: string): StackNames {
     api: s.apiName,
     stage: s.stage,
   };
-}
-
-/** `--since` values: a duration back from now (90s, 10m, 2h, 1d), an ISO date, or epoch milliseconds. */
-export function parseSince(value: string, now = Date.now()): number {
-  const duration = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());
-  if (duration) {
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[duration[2] as "ms"];
-    return now - Number(duration[1]) * unit;
-  }
-  if (/^\d{10,}$/.test(value)) return Number(value);
-  const parsed = Date.parse(value);
-  if (Number.isNaN(parsed)) {
-    throw new UserError(`cannot read --since "${value}"`, "use a duration like 10m, 2h, 1d or an ISO date");
-  }
-  return parsed;
 }

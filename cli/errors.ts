@@ -1,6 +1,9 @@
 // The one error class users see: raised where the cause is known, printed once at the top of the CLI
 // as one line plus a hint. Anything else reaching the top is a bug and is reported as such.
 
+/** The exit codes, as the README documents them. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, notUpToDate: 3 } as const;
+
 export class UserError extends Error {
   constructor(
     message: string,

@@ -1,15 +1,11 @@
 // The s3size program: commander wiring of the commands, global options, and the one place errors are
 // printed (one line and a hint; the stack only with --verbose) and turned into exit codes.
+//
+// Commands load when they run: the AWS SDK alone takes longer to load than `s3size --help` may take,
+// so this file names each command and its summary, and the command's own file (its options and its
+// one async function) is imported only once commander dispatches to it.
 import { Command, CommanderError, Option } from "commander";
-import { demoCommand } from "./commands/demo.ts";
-import { historyCommand } from "./commands/history.ts";
-import { localCommand } from "./commands/local.ts";
-import { logsCommand } from "./commands/logs.ts";
-import { plotCommand } from "./commands/plot.ts";
-import { policyCommand } from "./commands/policy.ts";
-import { setupCommand } from "./commands/setup.ts";
-import { statusCommand } from "./commands/status.ts";
-import { teardownCommand } from "./commands/teardown.ts";
+import { packageVersion } from "../build/package-root.ts";
 import type { CommandSpec } from "./commands/types.ts";
 import {
   DERIVED_DEFAULTS,
@@ -19,22 +15,63 @@ import {
   type SettingKey,
   settingFlag,
 } from "./config.ts";
-import { awsErrorName, UserError } from "./errors.ts";
-import { type MainIo, Session } from "./session.ts";
+import { awsErrorName, EXIT, UserError } from "./errors.ts";
+import { Output, watchStreams } from "./output.ts";
+import type { MainIo, Session } from "./session.ts";
 
-export const COMMANDS: CommandSpec[] = [
-  setupCommand,
-  demoCommand,
-  teardownCommand,
-  statusCommand,
-  historyCommand,
-  plotCommand,
-  logsCommand,
-  policyCommand,
-  localCommand,
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<CommandSpec>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: "setup",
+    summary: "create or update every resource (safe to run again; changes nothing when nothing changed)",
+    load: async () => (await import("./commands/setup.ts")).setupCommand,
+  },
+  {
+    name: "demo",
+    summary: "run the driver, save the plot to ./plot.png and print the history it produced",
+    load: async () => (await import("./commands/demo.ts")).demoCommand,
+  },
+  {
+    name: "teardown",
+    summary: "remove everything setup made, in reverse order (asks first unless --yes)",
+    load: async () => (await import("./commands/teardown.ts")).teardownCommand,
+  },
+  {
+    name: "status",
+    summary: "show what exists and what is missing or drifted (exit 3 if anything is), with console links",
+    load: async () => (await import("./commands/status.ts")).statusCommand,
+  },
+  {
+    name: "history",
+    summary: "print a bucket's size records (Query only)",
+    load: async () => (await import("./commands/history.ts")).historyCommand,
+  },
+  {
+    name: "plot",
+    summary: "call the REST API and save the PNG",
+    load: async () => (await import("./commands/plot.ts")).plotCommand,
+  },
+  {
+    name: "logs",
+    summary: "print a function's recent log events (--follow: keep printing; with --json one object a line)",
+    load: async () => (await import("./commands/logs.ts")).logsCommand,
+  },
+  {
+    name: "policy",
+    summary: "per role: permissions used, granted but unused, and denied (from the local cloud's IAM report)",
+    load: async () => (await import("./commands/policy.ts")).policyCommand,
+  },
+  {
+    name: "local",
+    summary: "run the local cloud in the foreground and print how to point clients at it",
+    load: async () => (await import("./commands/local.ts")).localCommand,
+  },
 ];
-
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 function defaultIo(): MainIo {
   return {
@@ -49,32 +86,46 @@ function defaultIo(): MainIo {
 /** Runs one command line (`argv` as in process.argv); resolves to the exit code. */
 export async function main(argv: string[], ioOverrides: Partial<MainIo> = {}): Promise<number> {
   const io = { ...defaultIo(), ...ioOverrides };
+  const gone = watchStreams(io);
   let verbose = argv.includes("--verbose");
   let session: Session | undefined;
   try {
     loadDotEnv(io.env, io.cwd);
     let exitCode: number = EXIT.ok;
-    const program = buildProgram(io, async (spec, options, argument) => {
+    const program = buildProgram(io, async (entry, spec, options, argument) => {
       verbose = Boolean(options.verbose);
-      session = Session.open(options as GlobalOptions, io);
+      const output = new Output(io, { json: Boolean(options.json), verbose, env: io.env, gone });
+      const { Session } = await import("./session.ts");
+      session = await Session.open(options as GlobalOptions, io, output, {
+        command: entry.name,
+        changesStack: spec.changesStack,
+        writesStateDir: spec.standalone,
+        rebuild: Boolean(options.rebuild),
+      });
       exitCode = await spec.run(session, options, argument);
     });
+    // `s3size help <command>` prints the command's help without dispatching to it: load it first.
+    if (argv[2] === "help" && argv[3]) await program.loadCommand(argv[3]);
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
-    return report(error, io, verbose);
+    return report(error, io, verbose, gone);
   } finally {
     await (session as Session | undefined)?.close();
   }
 }
 
-function buildProgram(
-  io: MainIo,
-  run: (spec: CommandSpec, options: Record<string, unknown>, argument?: string) => Promise<void>,
-): Command {
+type Run = (
+  entry: CommandEntry,
+  spec: CommandSpec,
+  options: Record<string, unknown>,
+  argument?: string,
+) => Promise<void>;
+
+function buildProgram(io: MainIo, run: Run): Command & { loadCommand(name: string): Promise<void> } {
   const program = new Command("s3size")
     .description("Track an S3 bucket's total size over time and plot it, on AWS or on a local cloud.")
-    .version("0.1.0")
+    .version(packageVersion(), "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -82,17 +133,21 @@ function buildProgram(
       // Usage errors are printed by `report`, like every other error.
       outputError: () => {},
     })
-    .showSuggestionAfterError(true);
+    // Every command's help lists the options it accepts from the top level too (`teardown --help`
+    // must mention --yes).
+    .configureHelp({ showGlobalOptions: true })
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 done, 1 failed, 2 bad usage, 3 status found something missing or drifted.",
+    );
   program
     .option("--local", "use the local cloud (the running `s3size local`, or one started for this command)")
-    .option("--endpoint-url <url>", "any AWS-compatible endpoint, e.g. http://127.0.0.1:4566")
-    .option("--region <region>", "AWS region (default AWS_REGION, else us-east-1)")
-    .option(
-      "--profile <name>",
-      "AWS profile from the shared config (credentials come from the standard chain)",
-    )
+    .option("--endpoint-url <url>", "any AWS-compatible endpoint, e.g. http://127.0.0.1:4566 (all services)")
+    .option("--region <region>", "AWS region (default AWS_REGION, the profile's region, else us-east-1)")
+    .option("--profile <name>", "AWS profile from ~/.aws/config and ~/.aws/credentials (default AWS_PROFILE)")
     .option("--state-dir <dir>", "where state.json and the local cloud's data live (default .s3size)")
-    .option("--json", "print one JSON document on stdout")
+    .option("--json", "print one JSON document on stdout (a stream: one JSON object per line)")
     .option("--yes", "do not ask for confirmation")
     .option("--verbose", "more output, and stack traces on errors");
   // Every name and setting of .env.example has a flag too; flags win over the environment and .env.
@@ -104,25 +159,43 @@ function buildProgram(
       new Option(`${settingFlag(key)} <value>`, description).helpGroup("Names and settings:"),
     );
   }
-  for (const spec of COMMANDS) {
-    const command = program.command(spec.name).description(spec.summary).exitOverride();
+  const specs = new Map<Command, { entry: CommandEntry; spec?: CommandSpec }>();
+  for (const entry of COMMANDS) {
+    const command = program.command(entry.name).description(entry.summary).exitOverride();
+    specs.set(command, { entry });
+    command.action(async (...args: unknown[]) => {
+      const self = args[args.length - 1] as Command;
+      const loaded = specs.get(self)!;
+      const argument = loaded.spec!.argument ? (args[0] as string) : undefined;
+      await run(entry, loaded.spec!, self.optsWithGlobals(), argument);
+    });
+  }
+  // Only the command being run (or asked about) is loaded, and given its arguments and options.
+  const load = async (command: Command) => {
+    const loaded = specs.get(command);
+    if (!loaded || loaded.spec) return;
+    const spec = await loaded.entry.load();
+    loaded.spec = spec;
     if (spec.argument) command.argument(spec.argument.name, spec.argument.description);
     for (const option of spec.options ?? [])
       command.addOption(new Option(option.flags, option.description).default(option.default));
-    command.action(async (...args: unknown[]) => {
-      const self = args[args.length - 1] as Command;
-      const argument = spec.argument ? (args[0] as string) : undefined;
-      await run(spec, self.optsWithGlobals(), argument);
-    });
-  }
-  return program;
+  };
+  program.hook("preSubcommand", (_program, command) => load(command));
+  return Object.assign(program, {
+    loadCommand: async (name: string) => {
+      const command = program.commands.find((candidate) => candidate.name() === name);
+      if (command) await load(command);
+    },
+  });
 }
 
-function report(error: unknown, io: MainIo, verbose: boolean): number {
+function report(error: unknown, io: MainIo, verbose: boolean, gone: AbortSignal): number {
+  // Nobody is reading any more (`| head`): nothing to say, and nothing wrong with that.
+  if (gone.aborted) return EXIT.ok;
   if (error instanceof CommanderError) {
     if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code))
       return EXIT.ok;
-    io.stderr.write(`${error.message.replace(/^error: /, "error: ")}\n`);
+    io.stderr.write(`${error.message}\n`);
     io.stderr.write("hint: see s3size --help (or s3size <command> --help)\n");
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }

@@ -68,7 +68,9 @@ export async function waitFor<T>(
   options: { timeoutMs: number; what: string; intervalMs?: number; hint?: string },
 ): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
-  let delay = options.intervalMs ?? 200;
+  // Short first: a new function is Pending for well under a second, and doubling from 200 ms
+  // noticed it 200–400 ms late; a describe call is cheap, and the growth still bounds a long wait.
+  let delay = options.intervalMs ?? 100;
   for (;;) {
     const value = await withRetry(check, { when: [isThrottle], attempts: 5 });
     if (value !== undefined) return value;
@@ -76,7 +78,7 @@ export async function waitFor<T>(
       throw new UserError(`timed out waiting for ${options.what}`, options.hint ?? "run the command again");
     }
     await sleep(delay);
-    delay = Math.min(delay * 2, 3000);
+    delay = Math.min(Math.round(delay * 1.5), 3000);
   }
 }
 

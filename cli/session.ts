@@ -1,13 +1,32 @@
-// One command's view of the world: validated settings, where the clients point (AWS, an endpoint, or
-// a local cloud found or started for this command), the account and names, and the state file.
+// One command's view of the world: validated settings, where the clients point (AWS, configured
+// endpoints, or a local cloud found or started for this command), the account and names, the state
+// file, and the stack's lock while a command changes it.
 
-import type { PackagedFunction } from "../build/package.ts";
+import type { FunctionZip } from "../build/function-zips.ts";
 import { type AwsClients, type CallRecord, createAwsClients, isLoopback } from "./aws-clients.ts";
-import { type GlobalOptions, resolveSettings, type Settings, type StackNames, stackNames } from "./config.ts";
+import {
+  type AwsProfile,
+  credentialsFromEnvironment,
+  loadAwsProfile,
+  profileName,
+  resolveEndpoint,
+  SERVICE_IDS,
+  type ServiceKey,
+  type Sourced,
+} from "./aws-config.ts";
+import {
+  type GlobalOptions,
+  resolveSettings,
+  type Settings,
+  type StackNames,
+  stackNames,
+  validateEndpointUrl,
+} from "./config.ts";
 import { UserError } from "./errors.ts";
-import { Output, type Streams } from "./output.ts";
+import type { Output, Streams } from "./output.ts";
 import { ensureAccount, type Identity } from "./provision/account.ts";
 import type { ProvisionContext } from "./provision/context.ts";
+import { DEFAULT_LOCK_WAIT_MS, lockStack } from "./stack-lock.ts";
 import { emptyState, type StackState, StateStore } from "./state.ts";
 
 /** What `main` is given besides argv: streams, environment, and hooks tests use. */
@@ -25,7 +44,9 @@ export interface MainIo extends Streams {
   packageFunctions?: (options: {
     target: "lambda" | "local";
     arch?: "arm64" | "x86_64";
-  }) => Promise<PackagedFunction[]>;
+  }) => Promise<FunctionZip[]>;
+  /** How long a command waits for another one holding the stack's lock (default 10 s). */
+  lockWaitMs?: number;
 }
 
 interface RunningCloud {
@@ -33,28 +54,71 @@ interface RunningCloud {
   stop?: () => Promise<void>;
 }
 
+/** What a command needs from the session beyond its options. */
+export interface SessionNeeds {
+  /** The command changes the stack: the state dir must be writable, and the command holds its lock. */
+  changesStack?: boolean;
+  /** Its name, for the lock (so a second command can say who holds it). */
+  command: string;
+  /** Writes into the state dir without changing the stack (`local` keeps its data there). */
+  writesStateDir?: boolean;
+  /** Extra per-command flags that affect the session (setup's --rebuild). */
+  rebuild?: boolean;
+}
+
 export class Session {
-  readonly output: Output;
   readonly store: StateStore;
   private cloud?: RunningCloud;
   private awsClients?: AwsClients;
   private identity?: Identity;
+  private releaseLock?: () => void;
+  private zips?: Promise<FunctionZip[]>;
 
   private constructor(
     readonly settings: Settings,
     readonly options: GlobalOptions,
     readonly io: MainIo,
+    readonly output: Output,
+    /** Undefined on the local cloud, which needs no profile. */
+    readonly profile: AwsProfile | undefined,
+    private readonly endpoints: Partial<Record<ServiceKey, Sourced>>,
+    private readonly needs: SessionNeeds,
   ) {
-    this.output = new Output(io, { json: Boolean(options.json), verbose: Boolean(options.verbose) });
     this.store = new StateStore(settings.stateDir);
   }
 
-  /** Validates everything before any AWS call. */
-  static open(options: GlobalOptions, io: MainIo): Session {
+  /** Validates everything before any AWS call; a command that changes the stack takes its lock. */
+  static async open(
+    options: GlobalOptions,
+    io: MainIo,
+    output: Output,
+    needs: SessionNeeds,
+  ): Promise<Session> {
     if (options.local && options.endpointUrl) {
       throw new UserError("--local and --endpoint-url both say where to go", "use one of them");
     }
-    return new Session(resolveSettings(options, io.env, io.cwd), options, io);
+    const localFromEnv = ["1", "true", "yes"].includes((io.env.S3SIZE_LOCAL ?? "").toLowerCase());
+    // The local cloud needs no account: its profile (and any credential_process or SSO in it) is not read.
+    const profile = options.local || localFromEnv ? undefined : await loadAwsProfile(options, io.env);
+    const settings = resolveSettings(options, io.env, io.cwd, profile);
+    const endpoints: Partial<Record<ServiceKey, Sourced>> = {};
+    if (!settings.local) {
+      for (const service of Object.keys(SERVICE_IDS) as ServiceKey[]) {
+        const endpoint = resolveEndpoint(service, options, io.env, profile);
+        if (endpoint) validateEndpointUrl(endpoint.value, endpoint.source);
+        if (endpoint) endpoints[service] = endpoint;
+      }
+    }
+    const session = new Session(settings, options, io, output, profile, endpoints, needs);
+    if (needs.changesStack || needs.writesStateDir || settings.local) session.store.ensureWritable();
+    if (needs.changesStack) {
+      session.releaseLock = await lockStack(settings.stateDir, needs.command, {
+        waitMs: io.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+        onWait: (holder) =>
+          output.error(`waiting for s3size ${holder.command} (pid ${holder.pid}) to finish with this stack…`),
+      });
+    }
+    return session;
   }
 
   /** True when this command started the local cloud itself: it stops when the command ends. */
@@ -62,8 +126,31 @@ export class Session {
     return Boolean(this.cloud?.stop);
   }
 
+  /** Where a service's client goes; undefined is AWS itself. */
+  endpointOf(service: ServiceKey): string | undefined {
+    return this.cloud?.endpoint ?? this.endpoints[service]?.value;
+  }
+
+  /** Where the stack's REST API is served, for its invoke URL; undefined on AWS. */
   get endpoint(): string | undefined {
-    return this.cloud?.endpoint ?? this.settings.endpoint;
+    return this.endpointOf("apigateway");
+  }
+
+  /** "region eu-west-1 (profile grader), profile grader (--profile), endpoint …": where the stack goes. */
+  describeTarget(): string {
+    const { settings } = this;
+    const parts = [`region ${settings.region} (${settings.regionSource})`];
+    if (this.profile) {
+      const name = profileName(this.options, this.io.env);
+      parts.push(`profile ${name.value} (${name.source})`);
+    }
+    if (this.cloud) parts.push(`local cloud ${this.cloud.endpoint}`);
+    else {
+      const distinct = new Set(Object.values(this.endpoints).map((e) => `${e.value} (${e.source})`));
+      if (distinct.size === 1) parts.push(`endpoint ${[...distinct][0]}`);
+      else if (distinct.size > 1) parts.push(`endpoints ${[...distinct].join(", ")}`);
+    }
+    return parts.join(", ");
   }
 
   /** Finds the `s3size local` of this state dir, or starts one in-process until `close`. */
@@ -94,29 +181,38 @@ export class Session {
         `cannot start the local cloud: ${(error as Error).message}`,
         // The local cloud's own errors (a corrupt state file, a state dir in use) carry their hint.
         (error as { hint?: string }).hint ?? "is another s3size local running for this --state-dir?",
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
   }
 
   get clients(): AwsClients {
     if (this.settings.local && !this.cloud) throw new Error("connect() must run before the clients are used");
-    this.awsClients ??= createAwsClients({
-      region: this.settings.region,
-      endpoint: this.endpoint,
-      profile: this.settings.profile,
-      local: this.settings.local,
-      calls: this.io.calls,
-    });
+    if (!this.awsClients) {
+      const endpoints: Partial<Record<ServiceKey, string>> = {};
+      for (const service of Object.keys(SERVICE_IDS) as ServiceKey[])
+        endpoints[service] = this.endpointOf(service);
+      const profile = this.profile;
+      this.awsClients = createAwsClients({
+        region: this.settings.region,
+        endpoints,
+        local: this.settings.local,
+        calls: this.io.calls,
+        ...(profile && {
+          profile: profile.source === "default" ? undefined : profile.name,
+          files: { configFile: profile.configFile, credentialsFile: profile.credentialsFile },
+          envCredentials: credentialsFromEnvironment(profileName(this.options, this.io.env), this.io.env),
+        }),
+        warn: (message) => this.output.debug(`AWS SDK: ${message.trim()}`),
+      });
+    }
     return this.awsClients;
   }
 
   async account(): Promise<Identity> {
     await this.connect();
     this.identity ??= await ensureAccount(this.clients.sts, {
-      endpoint: this.endpoint,
+      endpoint: this.endpointOf("sts"),
       profile: this.settings.profile,
     });
     return this.identity;
@@ -138,11 +234,12 @@ export class Session {
     progress: (text: string) => void = () => {},
   ): Promise<ProvisionContext> {
     const { account } = await this.account();
-    const endpoint = this.endpoint;
-    const local = this.settings.local || (endpoint !== undefined && isLoopback(endpoint));
-    const packageFunctions =
-      this.io.packageFunctions ??
-      (async (options) => (await import("../build/package.ts")).packageFunctions(options));
+    // Emulated functions run on this machine; real ones on Lambda's Linux with the configured arch.
+    const lambdaEndpoint = this.endpointOf("lambda");
+    const local = this.settings.local || (lambdaEndpoint !== undefined && isLoopback(lambdaEndpoint));
+    const target = local
+      ? { target: "local" as const }
+      : { target: "lambda" as const, arch: this.settings.arch };
     return {
       clients: this.clients,
       settings: this.settings,
@@ -157,13 +254,44 @@ export class Session {
       dryRun,
       changes: [],
       notes: [],
-      // Emulated functions run on this machine; real ones on Lambda's Linux with the configured arch.
-      packageFunctions: () =>
-        local
-          ? packageFunctions({ target: "local" })
-          : packageFunctions({ target: "lambda", arch: this.settings.arch }),
+      packageFunctions: () => this.functionZips(target, progress),
       progress,
     };
+  }
+
+  /**
+   * The zips to deploy: shipped, cached in the state dir by the hash of their inputs, or built there;
+   * found once per command (setup starts this early, so zipping overlaps the steps before functions).
+   */
+  private functionZips(
+    target: { target: "lambda" | "local"; arch?: "arm64" | "x86_64" },
+    progress: (text: string) => void,
+  ): Promise<FunctionZip[]> {
+    this.zips ??= this.findFunctionZips(target, progress);
+    return this.zips;
+  }
+
+  private async findFunctionZips(
+    target: { target: "lambda" | "local"; arch?: "arm64" | "x86_64" },
+    progress: (text: string) => void,
+  ): Promise<FunctionZip[]> {
+    if (this.io.packageFunctions) return this.io.packageFunctions(target);
+    const { functionZips } = await import("../build/function-zips.ts");
+    const { join } = await import("node:path");
+    try {
+      return await functionZips({
+        ...target,
+        store: join(this.settings.stateDir, "build"),
+        rebuild: this.needs.rebuild,
+        progress,
+      });
+    } catch (error) {
+      throw new UserError(
+        `cannot build the functions' zips: ${(error as Error).message}`,
+        "run again with --rebuild, or with --verbose for details",
+        { cause: error },
+      );
+    }
   }
 
   async close(): Promise<void> {
@@ -174,6 +302,10 @@ export class Session {
         (client as { destroy(): void }).destroy();
     }
     this.awsClients = undefined;
-    await cloud?.stop?.();
+    try {
+      await cloud?.stop?.();
+    } finally {
+      this.releaseLock?.();
+    }
   }
 }

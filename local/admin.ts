@@ -88,17 +88,21 @@ export interface AdminContext {
   token?: string;
   /** Names of the services behind the edge, for the health answers. */
   serviceNames: () => string[];
+  /** The read-only console at /_s3size/console/. */
+  console?: { handle(req: EdgeRequest, res: ServerResponse): Promise<void> };
 }
 
 /** Serves `/_s3size/<action>`; `/_localstack/health` arrives here as action "localstack-health". */
-export function handleAdmin(
+export async function handleAdmin(
   admin: AdminContext,
   action: string,
   req: EdgeRequest,
   res: ServerResponse,
-): void {
-  // IAM's record of what each role used: a read, answered (and refused for other methods) by IAM.
-  if (action === "iam/report") {
+): Promise<void> {
+  if ((action === "console" || action.startsWith("console/")) && admin.console) {
+    await admin.console.handle(req, res);
+  } else if (action === "iam/report") {
+    // IAM's record of what each role used: a read, answered (and refused for other methods) by IAM.
     handleIamReport(admin.ctx, req, res);
   } else {
     const [status, body] = adminAnswer(admin, action, req);

@@ -4,6 +4,7 @@
 // its own request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AdminContext, handleAdmin } from "./admin.ts";
+import { createConsole } from "./console/index.ts";
 import { type ProtocolHints, sendEdgeFailure } from "./protocol/errors.ts";
 import { BodyTooLargeError, readBody, splitRequestTarget } from "./protocol/http.ts";
 import { sendJson } from "./protocol/json.ts";
@@ -146,6 +147,7 @@ export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {
     ctx,
     token: routes.adminToken,
     serviceNames: () => [...routes.services.keys()],
+    console: createConsole(ctx, routes.services),
   };
 
   const handle = async (incoming: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -188,7 +190,7 @@ export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {
     };
     ctx.debug(`${req.method} ${incoming.url} -> ${req.service}${req.target ? ` (${req.target})` : ""}`);
     try {
-      if (route.kind === "admin") return handleAdmin(admin, route.action, req, res);
+      if (route.kind === "admin") return await handleAdmin(admin, route.action, req, res);
       if (route.kind === "execute-api") return await routes.apigateway.execute(route.target, req, res);
       const backend = routes.services.get(route.service);
       if (!backend) {

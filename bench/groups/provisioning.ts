@@ -5,6 +5,7 @@ import { mutatingCalls } from "../../cli/aws-clients.ts";
 import { runSetup } from "../../cli/commands/setup.ts";
 import { runTeardown } from "../../cli/commands/teardown.ts";
 import type { StackNames } from "../../cli/config.ts";
+import { Output } from "../../cli/output.ts";
 import { Session } from "../../cli/session.ts";
 import { check, type Summary, summarize, timed } from "../stats.ts";
 
@@ -29,10 +30,13 @@ const discard = () =>
   });
 
 /** One CLI command, as `s3size <command> --endpoint-url <local cloud> --state-dir <dir> --yes --json` runs it. */
-async function withSession<T>(stack: Stack, action: (session: Session) => Promise<T>) {
-  const session = Session.open(
+async function withSession<T>(stack: Stack, command: string, action: (session: Session) => Promise<T>) {
+  const streams = { stdout: discard(), stderr: discard() };
+  const session = await Session.open(
     { endpointUrl: stack.endpoint, stateDir: stack.stateDir, yes: true, json: true },
-    { stdout: discard(), stderr: discard(), env: {}, cwd: stack.stateDir, stdinIsTTY: false },
+    { ...streams, env: {}, cwd: stack.stateDir, stdinIsTTY: false },
+    new Output(streams, { json: true, verbose: false }),
+    { command, changesStack: true },
   );
   try {
     const run = await timed(() => action(session));
@@ -45,7 +49,7 @@ async function withSession<T>(stack: Stack, action: (session: Session) => Promis
 }
 
 export async function setupStack(stack: Stack) {
-  const first = await withSession(stack, async (session) => {
+  const first = await withSession(stack, "setup", async (session) => {
     const report = await runSetup(session);
     return { report, names: session.loadState().names as StackNames };
   });
@@ -54,7 +58,7 @@ export async function setupStack(stack: Stack) {
 }
 
 export async function secondSetup(stack: Stack) {
-  const second = await withSession(stack, (session) => runSetup(session));
+  const second = await withSession(stack, "setup", (session) => runSetup(session));
   check(
     second.value.upToDate && second.mutating === 0,
     `an unchanged second setup made ${second.mutating} mutating calls`,
@@ -63,7 +67,7 @@ export async function secondSetup(stack: Stack) {
 }
 
 export async function teardownStack(stack: Stack) {
-  const teardown = await withSession(stack, (session) => runTeardown(session, true));
+  const teardown = await withSession(stack, "teardown", (session) => runTeardown(session, true));
   check(teardown.value.removed.length > 0, "teardown removed nothing");
   return teardown;
 }

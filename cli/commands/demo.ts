@@ -1,15 +1,16 @@
 // `s3size demo`: invokes the driver (setting up first on --local when nothing is there), saves the
 // plot it produced to ./plot.png, and prints the history the demo left: 18 → 27 → 0 → 2 bytes.
-import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { InvokeCommand, type InvokeCommandOutput } from "@aws-sdk/client-lambda";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import type { DriverResult } from "../../handlers/driver.ts";
 import { awsErrorName, UserError } from "../errors.ts";
+import { parseWholeNumber } from "../flag-values.ts";
 import { invokeUrl } from "../provision/api.ts";
 import { ensureDriverEnv } from "../provision/driver-env.ts";
 import { isConflict, isThrottle, withRetry } from "../retry.ts";
 import type { Session } from "../session.ts";
+import { writeOutputFile } from "../state.ts";
 import { runSetup } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
@@ -43,19 +44,11 @@ async function refreshDriverUrl(session: Session): Promise<void> {
 
 export function parseSleepMs(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 60_000) {
-    throw new UserError(
-      `--sleep-ms must be a whole number of milliseconds up to 60000, got "${raw}"`,
-      "e.g. --sleep-ms 300",
-    );
-  }
-  return value;
+  return parseWholeNumber(raw, "--sleep-ms", { min: 0, max: 60_000 }, "milliseconds, e.g. --sleep-ms 300");
 }
 
 export const demoCommand: CommandSpec = {
-  name: "demo",
-  summary: "run the driver, save the plot to ./plot.png and print the history it produced",
+  changesStack: true,
   options: [
     { flags: "--out <file>", description: "where to save the plot", default: "plot.png" },
     {
@@ -90,7 +83,7 @@ export const demoCommand: CommandSpec = {
           new GetObjectCommand({ Bucket: names.plotBucket, Key: "plot" }),
         );
         const bytes = await object.Body!.transformToByteArray();
-        await writeFile(outPath, bytes);
+        await writeOutputFile(outPath, bytes);
         return bytes;
       },
       (bytes) => `${bytes.length} bytes`,
@@ -98,6 +91,7 @@ export const demoCommand: CommandSpec = {
     const document = {
       bucket: result.bucket,
       history: result.history,
+      noticedFinalRecordAfterMs: result.noticedFinalRecordAfterMs,
       api: result.plot,
       plotPath: outPath,
       plotBytes: png.length,

@@ -1,12 +1,10 @@
 // `s3size history`: a bucket's records, read by Query (never Scan), oldest first.
 import { bucketRecordsQuery, queryAll } from "../../handlers/common/history-query.ts";
-import { parseSince } from "../config.ts";
 import { awsErrorName, UserError } from "../errors.ts";
+import { parseSince } from "../flag-values.ts";
 import type { CommandSpec } from "./types.ts";
 
 export const historyCommand: CommandSpec = {
-  name: "history",
-  summary: "print a bucket's size records (Query only)",
   options: [
     { flags: "--since <when>", description: "only records since then: 10m, 2h, 1d, an ISO date or epoch ms" },
     { flags: "--bucket <name>", description: "which bucket (default: the data bucket)" },

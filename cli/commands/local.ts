@@ -1,10 +1,9 @@
 // `s3size local`: the local cloud in the foreground, until SIGINT or SIGTERM.
 import { UserError } from "../errors.ts";
+import { parseWholeNumber } from "../flag-values.ts";
 import type { CommandSpec } from "./types.ts";
 
 export const localCommand: CommandSpec = {
-  name: "local",
-  summary: "run the local cloud in the foreground and print how to point clients at it",
   standalone: true,
   options: [
     { flags: "--port <port>", description: "port to listen on (0: any free port)", default: "4566" },
@@ -12,10 +11,12 @@ export const localCommand: CommandSpec = {
   ],
   async run(session, options) {
     const { output } = session;
-    const port = Number(options.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-      throw new UserError(`invalid --port "${options.port}"`, "a port number from 0 to 65535");
-    }
+    const port = parseWholeNumber(
+      String(options.port),
+      "--port",
+      { min: 0, max: 65_535 },
+      "0 picks any free port",
+    );
     const { startLocalCloud } = await import("../../local/index.ts");
     let cloud: Awaited<ReturnType<typeof startLocalCloud>>;
     try {
@@ -48,9 +49,7 @@ export const localCommand: CommandSpec = {
       output.line(`  export AWS_ENDPOINT_URL=${cloud.endpoint} AWS_REGION=${session.settings.region}`);
       output.line("  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test");
       output.line(`  aws --endpoint-url ${cloud.endpoint} s3 ls`);
-      output.line(
-        `  npx s3size setup --endpoint-url ${cloud.endpoint}   (or --local with the same --state-dir)`,
-      );
+      output.line(`  s3size setup --endpoint-url ${cloud.endpoint}   (or --local with the same --state-dir)`);
       output.line("stop it with Ctrl-C");
     });
     await new Promise<void>((resolve) => {

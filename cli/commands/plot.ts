@@ -1,26 +1,24 @@
 // `s3size plot`: asks the REST API for the chart as PNG and saves it.
-import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UserError } from "../errors.ts";
+import { parseWholeNumber } from "../flag-values.ts";
 import { findStackApis, invokeUrl } from "../provision/api.ts";
+import { writeOutputFile } from "../state.ts";
 import type { CommandSpec } from "./types.ts";
 
 export const plotCommand: CommandSpec = {
-  name: "plot",
-  summary: "call the REST API and save the PNG",
   options: [
     { flags: "--out <file>", description: "where to save it", default: "plot.png" },
     { flags: "--seconds <n>", description: "the window, in seconds before the newest record", default: "10" },
     { flags: "--bucket <name>", description: "which bucket (default: the data bucket)" },
   ],
   async run(session, options) {
-    const seconds = Number(options.seconds ?? "10");
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) {
-      throw new UserError(
-        `--seconds must be a whole number from 1 to 86400, got "${options.seconds}"`,
-        "e.g. --seconds 10",
-      );
-    }
+    const seconds = parseWholeNumber(
+      String(options.seconds ?? "10"),
+      "--seconds",
+      { min: 1, max: 86_400 },
+      "e.g. --seconds 10",
+    );
     const names = await session.names();
     const api = (await findStackApis(session.clients.apigateway, names.api, names.stack))[0];
     if (!api?.id) throw new UserError("the plot API does not exist yet", "run s3size setup first");
@@ -42,7 +40,7 @@ export const plotCommand: CommandSpec = {
       );
     }
     const out = resolve(session.io.cwd, String(options.out ?? "plot.png"));
-    await writeFile(out, body);
+    await writeOutputFile(out, body);
     session.output.result({ plotPath: out, bytes: body.length, url }, () =>
       session.output.line(`saved ${body.length} bytes to ${out}`),
     );

@@ -113,8 +113,6 @@ function printRole(session: Session, analysis: RoleAnalysis & { exists: boolean 
 }
 
 export const policyCommand: CommandSpec = {
-  name: "policy",
-  summary: "per role: permissions used, granted but unused, and denied (from the local cloud's IAM report)",
   options: [{ flags: "--role <name>", description: "only this role (default: the stack's function roles)" }],
   async run(session, options) {
     await session.connect();

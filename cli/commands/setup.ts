@@ -9,6 +9,8 @@ import type { CommandSpec } from "./types.ts";
 export interface SetupReport {
   account: string;
   region: string;
+  /** Who and where, as `describeTarget` prints it. */
+  target: string;
   endpoint?: string;
   changes: Record<string, string[]>;
   upToDate: boolean;
@@ -20,7 +22,7 @@ export async function runSetup(session: Session): Promise<SetupReport> {
   const identity = await output.step(
     "account",
     () => session.account(),
-    (id) => `${id.account} (${id.arn})`,
+    (id) => `${id.account} (${id.arn}), ${session.describeTarget()}`,
   );
   // Everything after GetCallerIdentity counts towards "nothing changed".
   const callsBefore = session.clients.calls.length;
@@ -29,7 +31,10 @@ export async function runSetup(session: Session): Promise<SetupReport> {
   state.region = settings.region;
   state.endpoint = session.endpoint;
   state.names = await session.names();
-  await preflight(await session.provisionContext(state, true));
+  const dry = await session.provisionContext(state, true);
+  await preflight(dry);
+  // Zipping takes longest of all the steps' preparations: start it now, the functions step awaits it.
+  dry.packageFunctions().catch(() => {});
   markCompleted(session, state, "account");
   const changes: Record<string, string[]> = {};
   for (const step of STEPS) {
@@ -51,6 +56,7 @@ export async function runSetup(session: Session): Promise<SetupReport> {
   return {
     account: identity.account,
     region: settings.region,
+    target: session.describeTarget(),
     ...(session.endpoint ? { endpoint: session.endpoint } : {}),
     changes,
     upToDate: mutations === 0,
@@ -77,7 +83,7 @@ export function printLinks(session: Session, apiId?: string): void {
       "the local cloud stops with this command; to look around with the AWS CLI, keep one running:",
     );
     output.line(
-      `  npx s3size local --state-dir ${settings.stateDir}   (then --endpoint-url http://127.0.0.1:4566)`,
+      `  s3size local --state-dir ${settings.stateDir}   (then --endpoint-url http://127.0.0.1:4566)`,
     );
     return;
   }
@@ -95,8 +101,14 @@ export function printLinks(session: Session, apiId?: string): void {
 }
 
 export const setupCommand: CommandSpec = {
-  name: "setup",
-  summary: "create or update every resource (safe to run again; changes nothing when nothing changed)",
+  changesStack: true,
+  options: [
+    {
+      flags: "--rebuild",
+      description:
+        "bundle and zip the functions again instead of using the zips found by the hash of their inputs",
+    },
+  ],
   async run(session) {
     const report = await runSetup(session);
     session.output.result(report, () => {

@@ -1,12 +1,12 @@
-// `s3size status`: what exists and what is missing or drifted, by running setup's steps dry
-// (they list what they would change instead of changing it), with the console links.
+// `s3size status`: who and where, then what exists and what is missing or drifted, by running setup's
+// steps dry (they list what they would change instead of changing it), with the console links. Exits
+// 3 when anything is missing or drifted, so scripts can tell a complete stack from a broken one.
+import { EXIT } from "../errors.ts";
 import { STEPS } from "../provision/steps.ts";
 import { printLinks } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
 export const statusCommand: CommandSpec = {
-  name: "status",
-  summary: "show what exists and what is missing or drifted, with console links",
   async run(session) {
     const { output } = session;
     const identity = await session.account();
@@ -19,7 +19,11 @@ export const statusCommand: CommandSpec = {
     }
     const document = {
       account: identity.account,
+      arn: identity.arn,
       region: session.settings.region,
+      regionSource: session.settings.regionSource,
+      profile: session.settings.profile,
+      endpoint: session.endpoint,
       names: await session.names(),
       upToDate: steps.every((step) => step.upToDate),
       steps,
@@ -27,7 +31,7 @@ export const statusCommand: CommandSpec = {
     };
     output.result(document, () => {
       output.line(
-        `account ${identity.account}, region ${session.settings.region}, stack ${session.settings.stack}`,
+        `account ${identity.account} (${identity.arn}), ${session.describeTarget()}, stack ${session.settings.stack}`,
       );
       for (const step of steps) {
         output.line(
@@ -39,6 +43,6 @@ export const statusCommand: CommandSpec = {
       );
       printLinks(session);
     });
-    return 0;
+    return document.upToDate ? EXIT.ok : EXIT.notUpToDate;
   },
 };

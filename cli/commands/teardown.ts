@@ -15,13 +15,16 @@ export async function runTeardown(
   const state = session.loadState();
   const steps = [...STEPS].reverse();
   const planned: string[] = [];
+  const spared: string[] = [];
   for (const step of steps) {
     const ctx = await session.provisionContext(structuredClone(state), true);
     await step.destroy(ctx);
     planned.push(...ctx.changes);
+    spared.push(...ctx.notes);
   }
   if (planned.length > 0 && !confirmed) {
-    const question = `teardown will:\n${planned.map((p) => `  - ${p}`).join("\n")}\nproceed? [y/N] `;
+    const leaves = spared.length > 0 ? `and leave:\n${spared.map((p) => `  - ${p}`).join("\n")}\n` : "";
+    const question = `teardown will:\n${planned.map((p) => `  - ${p}`).join("\n")}\n${leaves}proceed? [y/N] `;
     if (!session.io.stdinIsTTY) {
       throw new UserError(
         `teardown would remove ${planned.length} resources and cannot ask for confirmation`,
@@ -65,14 +68,15 @@ async function askOnTerminal(question: string): Promise<boolean> {
 }
 
 export const teardownCommand: CommandSpec = {
-  name: "teardown",
-  summary: "remove everything setup made, in reverse order (asks first unless --yes)",
+  changesStack: true,
   async run(session) {
     const report = await runTeardown(session, Boolean(session.options.yes));
     session.output.result(report, () => {
       session.output.line(
         report.removed.length > 0 ? `removed ${report.removed.length} resources` : "nothing to remove",
       );
+      if (report.left.length > 0)
+        session.output.line(`left ${report.left.length} that are not the stack's own (see the notes above)`);
     });
     return 0;
   },

@@ -46,7 +46,7 @@ export function explainConnectionError(
     return new UserError(
       where.endpoint ? `endpoint ${where.endpoint} does not answer` : "cannot reach AWS",
       where.endpoint
-        ? "start it (npx s3size local) or use --local to start one for this command"
+        ? "start it (s3size local) or use --local to start one for this command"
         : "check your network connection",
       { cause: error },
     );

@@ -19,6 +19,7 @@ import {
   UpdateRestApiCommand,
   UpdateStageCommand,
 } from "@aws-sdk/client-api-gateway";
+import { STACK_TAG_KEY } from "../config.ts";
 import { isNotFound } from "../errors.ts";
 import { isConflict, isThrottle, withRetry } from "../retry.ts";
 import {
@@ -55,20 +56,25 @@ export function integrationUri(ctx: ProvisionContext): string {
   return `arn:${partitionOf(ctx.region)}:apigateway:${ctx.region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
 }
 
-/** The stack's APIs: AWS allows several APIs of one name, so the tag decides. */
+/** Every REST API of that name (AWS allows several). */
+async function findApisNamed(apigateway: APIGatewayClient, name: string): Promise<RestApi[]> {
+  const found: RestApi[] = [];
+  let position: string | undefined;
+  do {
+    const page = await read(() => apigateway.send(new GetRestApisCommand({ limit: 500, position })));
+    found.push(...(page.items ?? []).filter((api) => api.name === name));
+    position = page.position;
+  } while (position);
+  return found;
+}
+
+/** The stack's APIs: of the APIs with the stack's API name, those with its tag. */
 export async function findStackApis(
   apigateway: APIGatewayClient,
   name: string,
   stack: string,
 ): Promise<RestApi[]> {
-  const found: RestApi[] = [];
-  let position: string | undefined;
-  do {
-    const page = await read(() => apigateway.send(new GetRestApisCommand({ limit: 500, position })));
-    found.push(...(page.items ?? []).filter((api) => api.name === name && hasStackTag(api.tags, stack)));
-    position = page.position;
-  } while (position);
-  return found;
+  return (await findApisNamed(apigateway, name)).filter((api) => hasStackTag(api.tags, stack));
 }
 
 async function getMethod(
@@ -234,7 +240,13 @@ async function ensureStage(ctx: ProvisionContext, apiId: string): Promise<void> 
 
 export async function destroyApi(ctx: ProvisionContext): Promise<void> {
   const { apigateway } = ctx.clients;
-  for (const api of await findStackApis(apigateway, ctx.names.api, ctx.names.stack)) {
+  for (const api of await findApisNamed(apigateway, ctx.names.api)) {
+    if (!hasStackTag(api.tags, ctx.names.stack)) {
+      ctx.notes.push(
+        `left REST API ${api.name} (${api.id}): it does not carry the tag ${STACK_TAG_KEY}=${ctx.names.stack}`,
+      );
+      continue;
+    }
     try {
       // AWS allows one DeleteRestApi per 30 seconds per account: wait longer than for other throttles.
       await change(ctx, `delete REST API ${ctx.names.api} (${api.id})`, () =>

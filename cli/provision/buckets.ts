@@ -176,14 +176,23 @@ async function destroyBucket(ctx: ProvisionContext, bucket: string): Promise<voi
     ctx.notes.push(`left bucket ${bucket}: it does not carry the tag ${STACK_TAG_KEY}=${ctx.names.stack}`);
     return;
   }
-  const count = await emptyBucket(ctx, bucket);
-  await change(ctx, `delete bucket ${bucket}${count ? ` (${count} objects)` : ""}`, () =>
-    s3.send(new DeleteBucketCommand({ Bucket: bucket })),
+  const { count, versioned } = await emptyBucket(ctx, bucket);
+  const contents = versioned ? "object versions and delete markers" : "objects";
+  await change(
+    ctx,
+    `delete bucket ${bucket}${count ? ` (${count.toLocaleString("en-US")} ${contents})` : ""}`,
+    () => s3.send(new DeleteBucketCommand({ Bucket: bucket })),
   );
 }
 
-/** Deletes every object, and every version and delete marker when the bucket is or was versioned. */
-async function emptyBucket(ctx: ProvisionContext, bucket: string): Promise<number> {
+/**
+ * Deletes every object, and every version and delete marker when the bucket is or was versioned; a
+ * dry run (teardown's question) pages through the whole listing to count what would go.
+ */
+async function emptyBucket(
+  ctx: ProvisionContext,
+  bucket: string,
+): Promise<{ count: number; versioned: boolean }> {
   const s3 = ctx.clients.s3;
   let versioned = false;
   try {
@@ -192,12 +201,17 @@ async function emptyBucket(ctx: ProvisionContext, bucket: string): Promise<numbe
   } catch (error) {
     if (!["NotImplemented", "MethodNotAllowed"].includes(awsErrorName(error) ?? "")) throw error;
   }
-  let removed = 0;
+  const pages = () => (versioned ? versionPages(s3, bucket) : objectPages(s3, bucket));
+  let count = 0;
+  if (ctx.dryRun) {
+    for await (const keys of pages()) count += keys.length;
+    return { count, versioned };
+  }
+  // Deleting as it goes: each listing from the start finds what is left.
   for (;;) {
-    const keys = versioned ? await someVersions(s3, bucket) : await someObjects(s3, bucket);
-    if (keys.length === 0) return removed;
-    removed += keys.length;
-    if (ctx.dryRun) return removed;
+    const { value: keys } = await pages().next();
+    if (!keys || keys.length === 0) return { count, versioned };
+    count += keys.length;
     await change(ctx, `empty ${bucket}`, () =>
       s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } })),
     );
@@ -205,15 +219,32 @@ async function emptyBucket(ctx: ProvisionContext, bucket: string): Promise<numbe
   }
 }
 
-async function someObjects(s3: S3Client, bucket: string) {
-  const page = await read(() => s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 })));
-  return (page.Contents ?? []).map((object) => ({ Key: object.Key! }));
+type ObjectIdentifier = { Key: string; VersionId?: string };
+
+async function* objectPages(s3: S3Client, bucket: string): AsyncGenerator<ObjectIdentifier[]> {
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await read(() =>
+      s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000, ContinuationToken })),
+    );
+    yield (page.Contents ?? []).map((object) => ({ Key: object.Key! }));
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
 }
 
-async function someVersions(s3: S3Client, bucket: string) {
-  const page = await read(() => s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 })));
-  return [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({
-    Key: v.Key!,
-    VersionId: v.VersionId,
-  }));
+async function* versionPages(s3: S3Client, bucket: string): AsyncGenerator<ObjectIdentifier[]> {
+  let KeyMarker: string | undefined;
+  let VersionIdMarker: string | undefined;
+  for (;;) {
+    const page = await read(() =>
+      s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000, KeyMarker, VersionIdMarker })),
+    );
+    yield [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({
+      Key: v.Key!,
+      VersionId: v.VersionId,
+    }));
+    if (!page.IsTruncated) return;
+    KeyMarker = page.NextKeyMarker;
+    VersionIdMarker = page.NextVersionIdMarker;
+  }
 }

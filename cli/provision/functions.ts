@@ -115,13 +115,27 @@ const LAMBDA_RETRY = {
   maxDelayMs: 4000,
 };
 
+/**
+ * The three functions side by side: each create or update is followed by a wait until the function is
+ * Active (Lambda keeps a new function Pending for a while), and those waits need not add up. Each
+ * reports into a context of its own, merged in the usual order so the report reads the same every run.
+ */
 export async function ensureFunctions(ctx: ProvisionContext): Promise<void> {
   const zips = await ctx.packageFunctions();
-  for (const key of FUNCTION_KEYS) {
-    const zip = zips.find((z) => z.name === key);
-    if (!zip) throw new Error(`packaging produced no zip for ${key}`);
-    await ensureFunction(ctx, key, zip);
+  const own = FUNCTION_KEYS.map(() => ({ ...ctx, changes: [] as string[], notes: [] as string[] }));
+  const results = await Promise.allSettled(
+    FUNCTION_KEYS.map((key, i) => {
+      const zip = zips.find((z) => z.name === key);
+      if (!zip) throw new Error(`packaging produced no zip for ${key}`);
+      return ensureFunction(own[i]!, key, zip);
+    }),
+  );
+  for (const sub of own) {
+    ctx.changes.push(...sub.changes);
+    ctx.notes.push(...sub.notes);
   }
+  const failed = results.find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 async function ensureFunction(ctx: ProvisionContext, key: FunctionKey, zip: PackagedFunction): Promise<void> {

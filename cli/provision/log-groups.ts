@@ -1,16 +1,17 @@
 // The functions' log groups, created by setup (not left to Lambda) so they carry a retention and the
-// stack's tag, and so teardown can remove them.
+// stack's tag, and so teardown can remove them; a group of that name without the tag is left alone.
 import {
   type CloudWatchLogsClient,
   CreateLogGroupCommand,
   DeleteLogGroupCommand,
   DescribeLogGroupsCommand,
+  ListTagsForResourceCommand,
   type LogGroup,
   PutRetentionPolicyCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { FUNCTION_KEYS } from "../config.ts";
+import { FUNCTION_KEYS, type FunctionKey, STACK_TAG_KEY } from "../config.ts";
 import { isNotFound } from "../errors.ts";
-import { change, type ProvisionContext, read, stackTags } from "./context.ts";
+import { arns, change, hasStackTag, type ProvisionContext, read, stackTags } from "./context.ts";
 
 export async function findLogGroup(logs: CloudWatchLogsClient, name: string): Promise<LogGroup | undefined> {
   let nextToken: string | undefined;
@@ -25,6 +26,18 @@ export async function findLogGroup(logs: CloudWatchLogsClient, name: string): Pr
   return undefined;
 }
 
+/** Whether the group carries the stack's tag: only then may setup change it and teardown delete it. */
+async function isOurs(ctx: ProvisionContext, key: FunctionKey): Promise<boolean> {
+  const { tags } = await read(() =>
+    ctx.clients.logs.send(new ListTagsForResourceCommand({ resourceArn: arns(ctx).logGroup(key) })),
+  );
+  return hasStackTag(tags, ctx.names.stack);
+}
+
+function notOurs(ctx: ProvisionContext, name: string): string {
+  return `log group ${name}: it does not carry the tag ${STACK_TAG_KEY}=${ctx.names.stack}`;
+}
+
 export async function ensureLogGroups(ctx: ProvisionContext): Promise<void> {
   const { logs } = ctx.clients;
   const days = ctx.settings.logRetentionDays;
@@ -35,6 +48,9 @@ export async function ensureLogGroups(ctx: ProvisionContext): Promise<void> {
       await change(ctx, `create log group ${name}`, () =>
         logs.send(new CreateLogGroupCommand({ logGroupName: name, tags: stackTags(ctx.names) })),
       );
+    } else if (!(await isOurs(ctx, key))) {
+      ctx.notes.push(`left the retention of ${notOurs(ctx, name)}`);
+      continue;
     }
     if (group?.retentionInDays !== days) {
       await change(ctx, `keep ${name} for ${days} days`, () =>
@@ -49,6 +65,10 @@ export async function destroyLogGroups(ctx: ProvisionContext): Promise<void> {
   for (const key of [...FUNCTION_KEYS].reverse()) {
     const name = ctx.names.logGroups[key];
     if (!(await findLogGroup(logs, name))) continue;
+    if (!(await isOurs(ctx, key))) {
+      ctx.notes.push(`left ${notOurs(ctx, name)}`);
+      continue;
+    }
     try {
       await change(ctx, `delete log group ${name}`, () =>
         logs.send(new DeleteLogGroupCommand({ logGroupName: name })),

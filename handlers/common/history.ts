@@ -2,6 +2,7 @@
 // The tracker writes these items, the plotter and driver query them, the CLI creates the table from them.
 
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 
 export const HISTORY_KEYS = {
   partition: "bucket_name",
@@ -48,34 +49,36 @@ const TRIGGER_ATTRIBUTES: Record<keyof HistoryTrigger, string> = {
 };
 
 export function recordToItem(record: HistoryRecord): Item {
-  const item: Item = {
-    [HISTORY_KEYS.partition]: { S: record.bucketName },
-    [HISTORY_KEYS.sort]: { N: String(record.timestamp) },
-    [HISTORY_KEYS.size]: { N: String(record.totalSize) },
-    object_count: { N: String(record.objectCount) },
-    recorded_at: { S: record.recordedAt },
-    [HISTORY_KEYS.global]: { S: GLOBAL_PARTITION_VALUE },
+  const attributes: Record<string, string | number> = {
+    [HISTORY_KEYS.partition]: record.bucketName,
+    [HISTORY_KEYS.sort]: record.timestamp,
+    [HISTORY_KEYS.size]: record.totalSize,
+    object_count: record.objectCount,
+    recorded_at: record.recordedAt,
+    [HISTORY_KEYS.global]: GLOBAL_PARTITION_VALUE,
   };
   for (const [field, attribute] of Object.entries(TRIGGER_ATTRIBUTES)) {
     const value = record.trigger?.[field as keyof HistoryTrigger];
-    if (value !== undefined && value !== "") item[attribute] = { S: value };
+    if (value !== undefined && value !== "") attributes[attribute] = value;
   }
-  return item;
+  return marshall(attributes);
 }
 
 export function itemToRecord(item: Item): HistoryRecord {
+  const values = unmarshall(item) as Record<string, string | number | undefined>;
   const trigger: HistoryTrigger = {};
   for (const [field, attribute] of Object.entries(TRIGGER_ATTRIBUTES)) {
-    const value = item[attribute]?.S;
-    if (value !== undefined) trigger[field as keyof HistoryTrigger] = value;
+    const value = values[attribute];
+    if (typeof value === "string") trigger[field as keyof HistoryTrigger] = value;
   }
-  const timestamp = Number(item[HISTORY_KEYS.sort]?.N);
+  const timestamp = Number(values[HISTORY_KEYS.sort]);
   return {
-    bucketName: item[HISTORY_KEYS.partition]?.S ?? "",
+    bucketName: String(values[HISTORY_KEYS.partition] ?? ""),
     timestamp,
-    totalSize: Number(item[HISTORY_KEYS.size]?.N ?? 0),
-    objectCount: Number(item.object_count?.N ?? 0),
-    recordedAt: item.recorded_at?.S ?? new Date(timestamp).toISOString(),
+    totalSize: Number(values[HISTORY_KEYS.size] ?? 0),
+    objectCount: Number(values.object_count ?? 0),
+    recordedAt:
+      typeof values.recorded_at === "string" ? values.recorded_at : new Date(timestamp).toISOString(),
     ...(Object.keys(trigger).length > 0 ? { trigger } : {}),
   };
 }

@@ -44,6 +44,11 @@ export function finalState(steps: DemoAction[]): { totalSize: number; objectCoun
   return { totalSize: [...objects.values()].reduce((a, b) => a + b, 0), objectCount: objects.size };
 }
 
+/** How many changes the script makes from its first put on: the tracker records one for each. */
+export function demoChanges(steps: DemoAction[]): number {
+  return steps.length - steps.findIndex((s) => s.action === "put");
+}
+
 export interface StepRunner {
   perform: (action: DemoAction) => Promise<void>;
   sleep: (ms: number) => Promise<void>;
@@ -58,12 +63,15 @@ export interface ScriptRun {
   startedAt: number;
   /** Just before the last put: a record from here on reflects the final state. */
   lastPutAt: number;
+  /** Just after the clearing of step 1 returned (undefined when nothing came before the first put). */
+  clearedAt?: number;
 }
 
 export async function runScript(steps: DemoAction[], runner: StepRunner): Promise<ScriptRun> {
   const performed: PerformedAction[] = [];
   let startedAt: number | undefined;
   let lastPutAt: number | undefined;
+  let clearedAt: number | undefined;
   for (const [i, action] of steps.entries()) {
     if (i > 0 && steps[i - 1]!.step !== action.step) await runner.sleep(runner.sleepMs);
     const at = runner.now();
@@ -72,6 +80,7 @@ export async function runScript(steps: DemoAction[], runner: StepRunner): Promis
       lastPutAt = at;
     }
     await runner.perform(action);
+    if (startedAt === undefined) clearedAt = runner.now();
     const done: PerformedAction = {
       step: action.step,
       action: action.action,
@@ -83,5 +92,5 @@ export async function runScript(steps: DemoAction[], runner: StepRunner): Promis
     runner.log?.(done);
   }
   if (startedAt === undefined || lastPutAt === undefined) throw new Error("the demo script has no put");
-  return { performed, startedAt, lastPutAt };
+  return { performed, startedAt, lastPutAt, ...(clearedAt === undefined ? {} : { clearedAt }) };
 }

@@ -1,4 +1,5 @@
-// Waits, bounded, until the tracker has recorded the demo's final state, then gives the demo's history.
+// Waits, bounded, until the tracker has recorded each of the demo's changes and its final state, then
+// gives the demo's history.
 import type { HistoryRecord } from "../common/history.ts";
 import { type HistoryPoint, historyPoint } from "../common/history-query.ts";
 
@@ -12,27 +13,60 @@ export interface WaitForRecord {
   /** Only a record computed at or after this instant can reflect the final state. */
   notBefore: number;
   expected: { totalSize: number; objectCount: number };
+  /** Which records the demo's own changes caused. */
+  window: DemoWindow;
+  /** How many changes the demo made (a record each): the history is complete once all are there. */
+  changes: number;
 }
 
-/** Polls until a record from `notBefore` on shows the expected totals; returns the last read. */
-export async function waitForFinalRecord(options: WaitForRecord): Promise<HistoryRecord[]> {
+/**
+ * The clearing deletes of step 1 fire the tracker too, and a slow (cold) tracker can record for them
+ * after the first put was sent: a stale size, or the same size twice. A record names the S3 event that
+ * triggered it; the demo's records are those whose event happened from `eventsFrom` on (a moment
+ * between the clearing and the first put). Records without a trigger count by their own time.
+ */
+export interface DemoWindow {
+  /** Just before the first put. */
+  start: number;
+  eventsFrom: number;
+}
+
+export function causedByDemo(record: HistoryRecord, window: DemoWindow): boolean {
+  if (record.timestamp < window.start) return false;
+  const eventTime = record.trigger?.eventTime ? Date.parse(record.trigger.eventTime) : Number.NaN;
+  return Number.isNaN(eventTime) || eventTime >= window.eventsFrom;
+}
+
+export interface FinalRecordSeen {
+  /** The last read: the bucket's records since the demo started. */
+  records: HistoryRecord[];
+  /** When the read that found the final record returned (epoch ms). */
+  noticedAt: number;
+  /** The final record's own timestamp: when the tracker computed the size, just before writing it. */
+  recordedAt: number;
+}
+
+/** Polls until the demo's records are all there, one from `notBefore` on showing the expected totals. */
+export async function waitForFinalRecord(options: WaitForRecord): Promise<FinalRecordSeen> {
   const deadline = options.now() + options.timeoutMs;
   for (;;) {
     const records = await options.readRecords();
-    const reached = records.some(
+    const demo = records.filter((r) => causedByDemo(r, options.window));
+    const reached = demo.find(
       (r) =>
         r.timestamp >= options.notBefore &&
         r.totalSize === options.expected.totalSize &&
         r.objectCount === options.expected.objectCount,
     );
-    if (reached) return records;
+    if (reached && demo.length >= options.changes)
+      return { records, noticedAt: options.now(), recordedAt: reached.timestamp };
     const remaining = deadline - options.now();
-    if (remaining <= 0) throw new Error(timeoutMessage(options, records));
+    if (remaining <= 0) throw new Error(timeoutMessage(options, records, demo.length));
     await options.sleep(Math.min(options.pollMs, remaining));
   }
 }
 
-function timeoutMessage(options: WaitForRecord, records: HistoryRecord[]): string {
+function timeoutMessage(options: WaitForRecord, records: HistoryRecord[], recorded: number): string {
   const { totalSize, objectCount } = options.expected;
   const newest = records.reduce<HistoryRecord | undefined>(
     (a, r) => (!a || r.timestamp > a.timestamp ? r : a),
@@ -44,14 +78,15 @@ function timeoutMessage(options: WaitForRecord, records: HistoryRecord[]): strin
   return (
     `timed out after ${options.timeoutMs} ms waiting for the size tracker to record ` +
     `${totalSize} bytes in ${objectCount} object(s) after ${new Date(options.notBefore).toISOString()}; ` +
-    `${seen}. Is the bucket notification to the size-tracking function in place?`
+    `${seen}; ${recorded} of the demo's ${options.changes} changes have a record. ` +
+    "Is the bucket notification to the size-tracking function in place?"
   );
 }
 
-/** The demo's history: records from its start on, in time order. */
-export function historySince(records: HistoryRecord[], start: number): HistoryPoint[] {
+/** The demo's history: the records its own changes caused, in time order. */
+export function historySince(records: HistoryRecord[], window: DemoWindow): HistoryPoint[] {
   return records
-    .filter((r) => r.timestamp >= start)
+    .filter((r) => causedByDemo(r, window))
     .sort((a, b) => a.timestamp - b.timestamp)
     .map(historyPoint);
 }

@@ -146,10 +146,15 @@ export function registerReport(ctx: CloudContext, report: PolicyReport): void {
   reports.set(ctx, report);
 }
 
+/** The report as a document, for readers in this process (the local console); undefined without IAM. */
+export function readIamReport(ctx: CloudContext, roleName?: string): PolicyReportDocument | undefined {
+  return reports.get(ctx)?.document(ctx.realism.iam, roleName);
+}
+
 /** GET /_s3size/iam/report[?role=<name>]: reads only, so it needs no admin token. */
 export function handleIamReport(ctx: CloudContext, req: EdgeRequest, res: ServerResponse): void {
-  const report = reports.get(ctx);
+  const document = readIamReport(ctx, req.query.get("role") ?? undefined);
   if (req.method !== "GET") sendJson(res, 405, { message: "the IAM report is read with GET" });
-  else if (!report) sendJson(res, 404, { message: "IAM is not running in this local cloud" });
-  else sendJson(res, 200, report.document(ctx.realism.iam, req.query.get("role") ?? undefined));
+  else if (!document) sendJson(res, 404, { message: "IAM is not running in this local cloud" });
+  else sendJson(res, 200, document);
 }

@@ -104,6 +104,16 @@ describe("bench harness (quick sizes)", function () {
     expect(storm.maxRecordedSizeMatchesTruth).to.equal(true);
   });
 
+  it("runs the packaged CLI: cold --help, a first demo that records 18 → 27 → 0 → 2, an unchanged setup", () => {
+    const cli = results.cli!;
+    isSummary(cli.nodeStartMs);
+    isSummary(cli.helpMs);
+    isSummary(cli.unchangedSetupMs);
+    expect(cli.firstDemo.pausesMs).to.equal(4 * QUICK_CONFIG.cli.sleepMs);
+    expect(cli.firstDemo.ms).to.be.greaterThan(cli.firstDemo.pausesMs);
+    expect(cli.firstDemo.noticedFinalRecordAfterMs).to.be.at.least(0);
+  });
+
   it("runs every asynchronous invocation it accepted, and PUTs to a notifying bucket", () => {
     const figure = results.asyncEvents!;
     expect(figure.events).to.equal(QUICK_CONFIG.asyncEvents.events);
@@ -113,7 +123,7 @@ describe("bench harness (quick sizes)", function () {
     expect(figure.putsPerSecondNotified).to.be.greaterThan(0);
   });
 
-  it("prints a table with all seven groups", () => {
+  it("prints a table with all eight groups", () => {
     const text = formatResults(results);
     for (const heading of [
       "1. Plot rendering",
@@ -122,9 +132,10 @@ describe("bench harness (quick sizes)", function () {
       "4. Provisioning",
       "5. Packages",
       "6. Event storm",
-      "7. Asynchronous invocations",
+      "7. The packaged CLI",
+      "8. Asynchronous invocations",
     ])
       expect(text).to.include(heading);
-    expect(GROUPS).to.have.length(7);
+    expect(GROUPS).to.have.length(8);
   });
 });

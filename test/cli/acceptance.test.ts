@@ -176,11 +176,24 @@ describe("s3size CLI end to end on the local cloud", function () {
     expect(logs.stdout).to.include("called plotting API");
   });
 
+  it("keeps the SDK's Node version warning out of every function's logs (it ran on this Node 20 too)", async () => {
+    for (const fn of ["size-tracking", "plotting", "driver"]) {
+      const logs = await cli("logs", fn, "--since", "1h", "--json");
+      const messages = (JSON.parse(logs.stdout).events as Array<{ message: string }>).map((e) => e.message);
+      expect(messages.length, fn).to.be.greaterThan(0);
+      expect(
+        messages.filter((m) => /NodeVersionSupportWarning|AWS SDK for JavaScript/.test(m)),
+        fn,
+      ).to.deep.equal([]);
+    }
+  });
+
   it("shows drift in `status` and repairs just that with `setup`", async () => {
     await cloudClients(cloud.endpoint).s3.send(
       new PutBucketNotificationConfigurationCommand({ Bucket: DATA_BUCKET, NotificationConfiguration: {} }),
     );
     const status = await cli("status", "--json");
+    expect(status.code, "status exits 3 on drift").to.equal(3);
     const steps = JSON.parse(status.stdout).steps as Array<{ name: string; upToDate: boolean }>;
     expect(steps.filter((step) => !step.upToDate).map((step) => step.name)).to.deep.equal(["notifications"]);
     const repair = await cli("setup");

@@ -1,33 +1,15 @@
 // Bad input gets one line and a hint, a non-zero exit, and changes nothing; the real process exits
 // with the code and never prints a stack trace.
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CreateTableCommand, DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
 import { type LocalCloud, startLocalCloud } from "../../local/index.ts";
-import { type CliRun, cloudClients, DEMO_SLEEP_MS, leftovers, runCli } from "./run-cli.ts";
-
-const BIN = fileURLToPath(new URL("../../bin/s3size.js", import.meta.url));
-
-/** Exactly two lines: the error and its hint. */
-function expectOneLineError(
-  run: CliRun | { code: number; stderr: string },
-  message: RegExp,
-  hint: RegExp,
-  code = 1,
-) {
-  expect(run.code, run.stderr).to.equal(code);
-  const lines = run.stderr.trimEnd().split("\n");
-  expect(lines, run.stderr).to.have.length(2);
-  expect(lines[0]).to.match(/^error: /);
-  expect(lines[0]).to.match(message);
-  expect(lines[1]).to.match(/^hint: /);
-  expect(lines[1]).to.match(hint);
-}
+import { cloudClients, DEMO_SLEEP_MS, expectOneLineError, leftovers, runCli } from "./run-cli.ts";
+import { BIN, runProcess } from "./run-process.ts";
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -35,25 +17,6 @@ async function closedPort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-function runProcess(
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        cwd: options.cwd,
-        env: options.env ?? { ...process.env, AWS_EC2_METADATA_DISABLED: "true" },
-        timeout: 180_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
 }
 
 describe("s3size CLI on bad input", function () {

@@ -7,6 +7,7 @@ import {
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
+  ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
   PutBucketTaggingCommand,
@@ -149,5 +150,58 @@ describe("provision: buckets", () => {
     await destroyBuckets(ctx);
     expect(mutations()).to.deep.equal([]);
     expect(ctx.notes.join()).to.match(/left bucket testbucket-.*does not carry the tag/);
+  });
+
+  it("counts every object of every page (3,201, not the first 1,000) in teardown's question", async () => {
+    const { ctx, mocks } = fakeContext({ dryRun: true });
+    mocks.s3.on(HeadBucketCommand).resolves({});
+    mocks.s3.on(GetBucketTaggingCommand).resolves(TAGS);
+    mocks.s3.on(GetBucketVersioningCommand).resolves({});
+    const page = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ Key: `k${from + i}` }));
+    mocks.s3
+      .on(ListObjectsV2Command, { Bucket: ctx.names.dataBucket })
+      .resolves({ Contents: page(0, 1000), IsTruncated: true, NextContinuationToken: "t1" })
+      .on(ListObjectsV2Command, { Bucket: ctx.names.dataBucket, ContinuationToken: "t1" })
+      .resolves({ Contents: page(1000, 1000), IsTruncated: true, NextContinuationToken: "t2" })
+      .on(ListObjectsV2Command, { Bucket: ctx.names.dataBucket, ContinuationToken: "t2" })
+      .resolves({ Contents: page(2000, 1000), IsTruncated: true, NextContinuationToken: "t3" })
+      .on(ListObjectsV2Command, { Bucket: ctx.names.dataBucket, ContinuationToken: "t3" })
+      .resolves({ Contents: page(3000, 201), IsTruncated: false });
+    mocks.s3.on(ListObjectsV2Command, { Bucket: ctx.names.plotBucket }).resolves({ Contents: [] });
+    await destroyBuckets(ctx);
+    expect(ctx.changes).to.deep.equal([
+      `delete bucket ${ctx.names.plotBucket}`,
+      `delete bucket ${ctx.names.dataBucket} (3,201 objects)`,
+    ]);
+  });
+
+  it("pages through every version and delete marker of a versioned bucket to count them", async () => {
+    const { ctx, mocks } = fakeContext({ dryRun: true });
+    mocks.s3.on(HeadBucketCommand).resolves({});
+    mocks.s3.on(GetBucketTaggingCommand).resolves(TAGS);
+    mocks.s3.on(GetBucketVersioningCommand).resolves({ Status: "Suspended" });
+    const versions = (count: number) =>
+      Array.from({ length: count }, (_, i) => ({ Key: "k", VersionId: `v${i}` }));
+    mocks.s3
+      .on(ListObjectVersionsCommand, { Bucket: ctx.names.dataBucket })
+      .resolves({
+        Versions: versions(900),
+        DeleteMarkers: versions(100),
+        IsTruncated: true,
+        NextKeyMarker: "k",
+        NextVersionIdMarker: "v999",
+      })
+      .on(ListObjectVersionsCommand, {
+        Bucket: ctx.names.dataBucket,
+        KeyMarker: "k",
+        VersionIdMarker: "v999",
+      })
+      .resolves({ Versions: versions(5), IsTruncated: false });
+    mocks.s3.on(ListObjectVersionsCommand, { Bucket: ctx.names.plotBucket }).resolves({});
+    await destroyBuckets(ctx);
+    expect(ctx.changes.at(-1)).to.equal(
+      `delete bucket ${ctx.names.dataBucket} (1,005 object versions and delete markers)`,
+    );
   });
 });

@@ -2,17 +2,17 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { validateBucketName } from "../../cli/aws-names.ts";
 import {
   loadDotEnv,
-  parseSince,
   resolveSettings,
   SETTINGS_ENV,
   type SettingKey,
   settingFlag,
   stackNames,
-  validateBucketName,
 } from "../../cli/config.ts";
 import { UserError } from "../../cli/errors.ts";
+import { parseSince } from "../../cli/flag-values.ts";
 
 describe("cli config", () => {
   it("derives default names from the account and region, the plot bucket from the data bucket", () => {

@@ -3,6 +3,7 @@ import {
   CreateResourceCommand,
   CreateRestApiCommand,
   CreateStageCommand,
+  DeleteRestApiCommand,
   GetMethodCommand,
   GetResourcesCommand,
   GetRestApisCommand,
@@ -18,7 +19,7 @@ import {
   PutBucketNotificationConfigurationCommand,
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { ensureApi, integrationUri, invokeUrl } from "../../cli/provision/api.ts";
+import { destroyApi, ensureApi, integrationUri, invokeUrl } from "../../cli/provision/api.ts";
 import { destroyNotifications, ensureNotifications } from "../../cli/provision/notifications.ts";
 import { ACCOUNT, awsError, fakeContext, inputOf } from "./fake-context.ts";
 
@@ -163,5 +164,21 @@ describe("provision: REST API", () => {
     mocks.lambda.on(GetPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [statement] }) });
     await ensureApi(ctx);
     expect(mutations()).to.deep.equal([]);
+  });
+
+  it("deletes only the stack's tagged API at teardown, and reports an untagged one of the same name", async () => {
+    const { ctx, mocks } = fakeContext();
+    mocks.apigateway.on(GetRestApisCommand).resolves({
+      items: [
+        { id: "ours1", name: "s3size-api", tags: { "s3size:stack": "s3size" } },
+        { id: "theirs", name: "s3size-api" },
+        { id: "other", name: "another-api" },
+      ],
+    });
+    await destroyApi(ctx);
+    expect(inputOf(mocks.apigateway, DeleteRestApiCommand).map((c) => c.restApiId)).to.deep.equal(["ours1"]);
+    expect(ctx.notes).to.deep.equal([
+      "left REST API s3size-api (theirs): it does not carry the tag s3size:stack=s3size",
+    ]);
   });
 });

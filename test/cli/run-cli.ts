@@ -10,6 +10,7 @@ import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { ListRolesCommand } from "@aws-sdk/client-iam";
 import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
+import { expect } from "chai";
 import { type PackagedFunction, packageFunctions } from "../../build/package.ts";
 import { type AwsClients, type CallRecord, createAwsClients } from "../../cli/aws-clients.ts";
 import { main } from "../../cli/main.ts";
@@ -83,4 +84,20 @@ export async function leftovers(clients: AwsClients): Promise<string[]> {
   );
   for (const group of groups.logGroups ?? []) left.push(`log group ${group.logGroupName}`);
   return left;
+}
+
+/** Exactly two lines: the error and its hint. */
+export function expectOneLineError(
+  run: CliRun | { code: number; stderr: string },
+  message: RegExp,
+  hint: RegExp,
+  code = 1,
+) {
+  expect(run.code, run.stderr).to.equal(code);
+  const lines = run.stderr.trimEnd().split("\n");
+  expect(lines, run.stderr).to.have.length(2);
+  expect(lines[0]).to.match(/^error: /);
+  expect(lines[0]).to.match(message);
+  expect(lines[1]).to.match(/^hint: /);
+  expect(lines[1]).to.match(hint);
 }

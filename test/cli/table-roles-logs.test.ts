@@ -1,6 +1,8 @@
 import {
   CreateLogGroupCommand,
+  DeleteLogGroupCommand,
   DescribeLogGroupsCommand,
+  ListTagsForResourceCommand,
   PutRetentionPolicyCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import {
@@ -18,7 +20,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { expect } from "chai";
 import { UserError } from "../../cli/errors.ts";
-import { ensureLogGroups } from "../../cli/provision/log-groups.ts";
+import { destroyLogGroups, ensureLogGroups } from "../../cli/provision/log-groups.ts";
 import { ASSUME_ROLE_POLICY, ensureRoles, rolePolicies } from "../../cli/provision/roles.ts";
 import { destroyTable, ensureTable } from "../../cli/provision/table.ts";
 import { historyTableDefinition } from "../../handlers/common/history.ts";
@@ -210,6 +212,7 @@ describe("provision: log groups", () => {
     mocks.logs
       .on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/aws/lambda/s3size-driver" })
       .resolves({ logGroups: [{ logGroupName: "/aws/lambda/s3size-driver", retentionInDays: 7 }] });
+    mocks.logs.on(ListTagsForResourceCommand).resolves({ tags: { "s3size:stack": "s3size" } });
     await ensureLogGroups(ctx);
     expect(inputOf(mocks.logs, CreateLogGroupCommand)).to.deep.equal([
       { logGroupName: "/aws/lambda/s3size-size-tracking", tags: { "s3size:stack": "s3size" } },
@@ -219,6 +222,53 @@ describe("provision: log groups", () => {
     ).to.deep.equal([
       ["/aws/lambda/s3size-size-tracking", 7],
       ["/aws/lambda/s3size-plotting", 7],
+    ]);
+  });
+
+  /** A stack whose three log groups all exist, the plotting one without the stack's tag. */
+  function untaggedPlotting(dryRun = false) {
+    const fake = fakeContext({ dryRun });
+    for (const fn of ["size-tracking", "plotting", "driver"]) {
+      const logGroupName = `/aws/lambda/s3size-${fn}`;
+      fake.mocks.logs
+        .on(DescribeLogGroupsCommand, { logGroupNamePrefix: logGroupName })
+        .resolves({ logGroups: [{ logGroupName, retentionInDays: 30 }] });
+      fake.mocks.logs
+        .on(ListTagsForResourceCommand, {
+          resourceArn: `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:${logGroupName}`,
+        })
+        .resolves({ tags: fn === "plotting" ? { team: "someone-else" } : { "s3size:stack": "s3size" } });
+    }
+    return fake;
+  }
+
+  it("leaves the retention of a group without the stack's tag as it is, and says so", async () => {
+    const { ctx, mocks } = untaggedPlotting();
+    await ensureLogGroups(ctx);
+    expect(inputOf(mocks.logs, PutRetentionPolicyCommand).map((c) => c.logGroupName)).to.deep.equal([
+      "/aws/lambda/s3size-size-tracking",
+      "/aws/lambda/s3size-driver",
+    ]);
+    expect(ctx.notes).to.deep.equal([
+      "left the retention of log group /aws/lambda/s3size-plotting: it does not carry the tag s3size:stack=s3size",
+    ]);
+  });
+
+  it("never deletes a group without the stack's tag: teardown leaves it and reports it, in its question too", async () => {
+    const dry = untaggedPlotting(true);
+    await destroyLogGroups(dry.ctx);
+    expect(dry.ctx.changes).to.deep.equal([
+      "delete log group /aws/lambda/s3size-driver",
+      "delete log group /aws/lambda/s3size-size-tracking",
+    ]);
+    const { ctx, mocks } = untaggedPlotting();
+    await destroyLogGroups(ctx);
+    expect(inputOf(mocks.logs, DeleteLogGroupCommand).map((c) => c.logGroupName)).to.deep.equal([
+      "/aws/lambda/s3size-driver",
+      "/aws/lambda/s3size-size-tracking",
+    ]);
+    expect(ctx.notes).to.deep.equal([
+      "left log group /aws/lambda/s3size-plotting: it does not carry the tag s3size:stack=s3size",
     ]);
   });
 });

@@ -8,7 +8,7 @@ import type { HistoryRecord } from "../../handlers/common/history.ts";
 import { plotRequestUrl } from "../../handlers/driver/plot-request.ts";
 import { demoSteps, finalState, runScript } from "../../handlers/driver/steps.ts";
 import { historySince, waitForFinalRecord } from "../../handlers/driver/wait.ts";
-import { createDriverHandler } from "../../handlers/driver.ts";
+import { createDriverHandler, POLL_MS } from "../../handlers/driver.ts";
 import { fakeHistoryTable, TEST_CREDENTIALS } from "./fake-history-table.ts";
 
 const START = Date.UTC(2024, 0, 2, 3, 4, 0, 0);
@@ -89,6 +89,7 @@ describe("driver: the demo script", () => {
 
 describe("driver: waiting for the tracker", () => {
   const expected = { totalSize: 2, objectCount: 1 };
+  const window = { start: START, eventsFrom: START };
 
   it("returns once a record after the last put shows the final state, ignoring an older one that matches", async () => {
     const clock = fakeClock();
@@ -98,7 +99,7 @@ describe("driver: waiting for the tracker", () => {
       [rec(START - 5, 2, 1), rec(START + 10, 0, 0), rec(START + 20, 2, 1)],
     ];
     let calls = 0;
-    const records = await waitForFinalRecord({
+    const final = await waitForFinalRecord({
       readRecords: async () => reads[Math.min(calls++, reads.length - 1)]!,
       sleep: clock.sleep,
       now: clock.now,
@@ -106,10 +107,85 @@ describe("driver: waiting for the tracker", () => {
       pollMs: 100,
       notBefore: START,
       expected,
+      window,
+      changes: 2,
     });
     expect(calls).to.equal(3);
     expect(clock.sleeps).to.deep.equal([100, 100]);
-    expect(historySince(records, START).map((p) => p.totalSize)).to.deep.equal([0, 2]);
+    expect(historySince(final.records, window).map((p) => p.totalSize)).to.deep.equal([0, 2]);
+    expect(final.recordedAt).to.equal(START + 20);
+    expect(final.noticedAt).to.equal(clock.now() - 1);
+  });
+
+  it("leaves out records the clearing deletes caused, however late the tracker wrote them", () => {
+    const triggered = (timestamp: number, size: number, eventName: string, eventTime: number) => ({
+      ...rec(timestamp, size, size > 0 ? 1 : 0),
+      trigger: { eventName, objectKey: "assignment1.txt", eventTime: new Date(eventTime).toISOString() },
+    });
+    const cleared = START - 1000;
+    const records = [
+      triggered(START - 900, 0, "ObjectRemoved:Delete", START - 1010),
+      // A cold tracker listed for a clearing delete after the first put was sent, before it landed…
+      triggered(START + 40, 0, "ObjectRemoved:Delete", START - 1005),
+      triggered(START + 90, 18, "ObjectCreated:Put", START + 20),
+      // …and for another one after it landed: the right size, but not a change of the demo's.
+      triggered(START + 120, 18, "ObjectRemoved:Delete", START - 1002),
+      triggered(START + 2000, 27, "ObjectCreated:Put", START + 1950),
+      triggered(START + 4000, 0, "ObjectRemoved:Delete", START + 3950),
+      triggered(START + 6000, 2, "ObjectCreated:Put", START + 5950),
+    ];
+    const demo = { start: START, eventsFrom: (cleared + START) / 2 };
+    expect(historySince(records, demo).map((p) => p.totalSize)).to.deep.equal([18, 27, 0, 2]);
+    // Records without a trigger (an older tracker): everything from the first put on.
+    const bare = records.map(({ trigger: _, ...record }) => record);
+    expect(historySince(bare, demo).map((p) => p.totalSize)).to.deep.equal([0, 18, 18, 27, 0, 2]);
+  });
+
+  it("waits for a record of each of the demo's changes, not only one showing the final state", async () => {
+    const clock = fakeClock();
+    const triggered = (timestamp: number, size: number, eventTime: number) => ({
+      ...rec(timestamp, size, size > 0 ? 1 : 0),
+      trigger: { eventName: "ObjectCreated:Put", eventTime: new Date(eventTime).toISOString() },
+    });
+    const demo = { start: START, eventsFrom: START - 500 };
+    // A cold tracker recorded the final state for a clearing delete first, then caught up.
+    const reads = [
+      [triggered(START + 9000, 2, START - 1000)],
+      [triggered(START + 9000, 2, START - 1000), triggered(START + 9010, 2, START + 20)],
+      [
+        triggered(START + 9000, 2, START - 1000),
+        triggered(START + 9010, 2, START + 20),
+        triggered(START + 9020, 2, START + 2000),
+        triggered(START + 9030, 2, START + 4000),
+        triggered(START + 9040, 2, START + 6000),
+      ],
+    ];
+    let calls = 0;
+    const final = await waitForFinalRecord({
+      readRecords: async () => reads[Math.min(calls++, reads.length - 1)]!,
+      sleep: clock.sleep,
+      now: clock.now,
+      timeoutMs: 10_000,
+      pollMs: 50,
+      notBefore: START + 6000,
+      expected,
+      window: demo,
+      changes: 4,
+    });
+    expect(calls).to.equal(3);
+    expect(historySince(final.records, demo)).to.have.length(4);
+  });
+
+  it("notes when the clearing ended, for telling its records from the demo's", async () => {
+    const clock = fakeClock();
+    const run = await runScript(demoSteps(), {
+      perform: async () => {},
+      sleep: clock.sleep,
+      now: clock.now,
+      sleepMs: 500,
+    });
+    expect(run.clearedAt).to.be.a("number");
+    expect(run.startedAt - run.clearedAt!).to.be.at.least(500);
   });
 
   it("times out within its bound, saying what it last saw", async () => {
@@ -122,8 +198,11 @@ describe("driver: waiting for the tracker", () => {
       pollMs: 300,
       notBefore: START,
       expected,
+      window,
+      changes: 4,
     }).catch((e: Error) => e);
     expect(String(error)).to.match(/timed out after 1000 ms/);
+    expect(String(error)).to.contain("2 of the demo's 4 changes have a record");
     expect(String(error)).to.contain("2 bytes in 1 object(s)");
     expect(String(error)).to.contain(
       `newest record (${new Date(START + 7).toISOString()}) shows 0 bytes in 0 objects`,
@@ -141,6 +220,8 @@ describe("driver: waiting for the tracker", () => {
       pollMs: 200,
       notBefore: START,
       expected,
+      window,
+      changes: 4,
     }).catch((e: Error) => e);
     expect(String(error)).to.contain("no record has been written since the demo started");
   });
@@ -235,7 +316,10 @@ describe("driver handler", () => {
       "assignment2.txt",
       "assignment1.txt",
     ]);
+    // Four pauses between the five steps, then the wait asks every 50 ms, not every pause.
     expect(clock.sleeps.slice(0, 4)).to.deep.equal([1000, 1000, 1000, 1000]);
+    expect(clock.sleeps.slice(4).every((ms) => ms === POLL_MS)).to.equal(true);
+    expect(POLL_MS).to.be.at.most(50);
 
     expect(result.bucket).to.equal("data");
     expect(result.steps.map((s) => [s.step, s.action, s.bytes])).to.deep.equal([

@@ -257,6 +257,7 @@ function fuzzCases(): FuzzCase[] {
   // The edge itself: admin paths, odd targets and unknown services.
   for (const name of PROTOTYPE_NAMES) {
     add("admin", { method: "GET", path: `/_s3size/${name}` });
+    add("admin", { method: "GET", path: `/_s3size/console/${name}?region=${name}` });
     add("admin", { method: "POST", path: `/_s3size/${name}`, body: '{"__proto__":{"polluted":true}}' });
     add("unknown", { method: "POST", path: "/", headers: signed(name) });
     add("unknown", { method: "POST", path: "/", headers: { "x-amz-target": name } });
