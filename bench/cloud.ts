@@ -14,8 +14,6 @@ export const BENCH_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" 
 export interface BenchCloud {
   cloud: LocalCloud;
   stateDir: string;
-  /** s3rver's folder: one subfolder per bucket. */
-  s3Dir: string;
   s3: S3Client;
   dynamodb: DynamoDBClient;
   logs: CloudWatchLogsClient;
@@ -38,7 +36,6 @@ export async function startBenchCloud(): Promise<BenchCloud> {
   return {
     cloud,
     stateDir,
-    s3Dir: join(cloud.dataDir, "s3"),
     s3,
     dynamodb,
     logs,

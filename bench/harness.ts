@@ -1,4 +1,4 @@
-// The bench harness: runs the seven groups with sizes given as parameters, so `npm run bench` (full
+// The bench harness: runs the nine groups with sizes given as parameters, so `npm run bench` (full
 // sizes) and the test (tiny sizes) run the same code. Each group returns plain figures for the table
 // and for bench/results.json.
 import { cpus } from "node:os";
@@ -15,6 +15,7 @@ import {
   teardownStack,
 } from "./groups/provisioning.ts";
 import { benchRender, type RenderFigures } from "./groups/render.ts";
+import { benchS3, type S3BenchOptions, type S3Figures } from "./groups/s3.ts";
 import {
   benchStorm,
   SETTLE_LIMIT_MS,
@@ -32,6 +33,7 @@ export const GROUPS = [
   "packages",
   "storm",
   "cli",
+  "s3",
   "async-events",
 ] as const;
 export type Group = (typeof GROUPS)[number];
@@ -44,6 +46,7 @@ export interface BenchConfig {
   packages: { targets: PackageTarget[] };
   storm: { objects: number };
   cli: CliConfig;
+  s3: S3BenchOptions;
   asyncEvents: { events: number; puts: number };
 }
 
@@ -55,6 +58,7 @@ export const FULL_CONFIG: BenchConfig = {
   packages: { targets: [{ target: "lambda", arch: "arm64" }, { target: "local" }] },
   storm: { objects: 500 },
   cli: { helpRuns: 10, setupRuns: 3, sleepMs: 2000 },
+  s3: { putSamples: 5, putsPerSample: 2000, listSizes: [1000, 100_000], listRuns: 15 },
   asyncEvents: { events: 3000, puts: 2000 },
 };
 
@@ -66,6 +70,7 @@ export const QUICK_CONFIG: BenchConfig = {
   packages: { targets: [{ target: "local" }] },
   storm: { objects: 10 },
   cli: { helpRuns: 2, setupRuns: 1, sleepMs: 1500 },
+  s3: { putSamples: 1, putsPerSample: 50, listSizes: [1000, 2500], listRuns: 2 },
   asyncEvents: { events: 30, puts: 30 },
 };
 
@@ -83,6 +88,7 @@ export interface BenchResults {
   packages?: PackageFigure[];
   storm?: StormFigure | StormTimeout;
   cli?: CliFigures;
+  s3?: S3Figures;
   asyncEvents?: AsyncEventsFigure;
 }
 
@@ -136,6 +142,15 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
         results.tracking = await step("tracking", () => benchTracking(cloud, config.tracking));
       if (wanted("plot-reads"))
         results.plotReads = await step("plot-reads", () => benchPlotReads(cloud, config.plotReads));
+    } finally {
+      await cloud.stop();
+    }
+  }
+  if (wanted("s3")) {
+    // A cloud of its own, so the large listing buckets do not weigh on the other groups.
+    const cloud = await startBenchCloud();
+    try {
+      results.s3 = await step("s3", () => benchS3(cloud, config.s3));
     } finally {
       await cloud.stop();
     }

@@ -176,11 +176,37 @@ export function formatResults(r: BenchResults): string {
       ),
     );
   }
+  if (r.s3) {
+    out.push(
+      table(
+        "8. Local S3 store",
+        ["figure", "value"],
+        [
+          [
+            `PutObject ${kb(r.s3.putObject.bytes)}, ${r.s3.putObject.inFlight} in flight (client in a worker thread)`,
+            formatSummary(r.s3.putObject.objectsPerSecond, "objects/s"),
+          ],
+          ...(r.s3.putObject.emulatorCpuMsPerPut
+            ? [
+                [
+                  "emulator CPU per PutObject (its thread's time)",
+                  formatSummary(r.s3.putObject.emulatorCpuMsPerPut),
+                ],
+              ]
+            : []),
+          ...r.s3.listPages.flatMap((p) => [
+            [`ListObjectsV2 page at ${n(p.objects)} objects, over HTTP`, formatSummary(p.httpMs)],
+            [`ListObjectsV2 page at ${n(p.objects)} objects, through the SDK`, formatSummary(p.sdkMs)],
+          ]),
+        ],
+      ),
+    );
+  }
   if (r.asyncEvents) {
     const a = r.asyncEvents;
     out.push(
       table(
-        `8. Asynchronous invocations through the durable queue (${a.inFlight} in flight)`,
+        `9. Asynchronous invocations through the durable queue (${a.inFlight} in flight)`,
         ["figure", "value"],
         [
           [`Invoke (Event) accepted, ${n(a.events)} events`, `${n(a.acceptedPerSecond)}/s`],

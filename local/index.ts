@@ -71,6 +71,8 @@ export function realismFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Re
   read("S3SIZE_LOCAL_FUNCTION_UPDATE_MS", "functionUpdateMs");
   read("S3SIZE_LOCAL_THROTTLE_EVERY_N", "throttleEveryN");
   read("S3SIZE_LOCAL_ASYNC_RETRY_DELAY_MS", "asyncRetryDelayMs");
+  read("S3SIZE_LOCAL_EVENT_DUPLICATES", "eventDuplicates");
+  read("S3SIZE_LOCAL_EVENT_REORDER_MS", "eventReorderMs");
   read("S3SIZE_LOCAL_INDEX_BACKFILL_MS", "indexBackfillMs");
   if (env.S3SIZE_LOCAL_IAM) settings.iam = parseIamMode(env.S3SIZE_LOCAL_IAM);
   read("S3SIZE_LOCAL_ALARM_EVAL_MS", "alarmMinuteMs");

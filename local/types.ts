@@ -47,6 +47,10 @@ export interface RealismSettings {
   throttleEveryN: number;
   /** Delay before each retry of a failed asynchronous invocation (AWS: about 1 and 2 minutes). */
   asyncRetryDelayMs: number;
+  /** Fraction (0–1) of S3 event notifications delivered twice, as AWS's at-least-once delivery may. */
+  eventDuplicates: number;
+  /** S3 event notifications are delivered out of order within this window (each delayed up to it). */
+  eventReorderMs: number;
   /** IAM enforcement for role sessions: deny as AWS would, only log what would be denied, or check nothing. */
   iam: IamMode;
   /** How long a global secondary index added by UpdateTable stays CREATING (backfilling) before ACTIVE. */
@@ -65,6 +69,8 @@ export const DEFAULT_REALISM: RealismSettings = {
   functionUpdateMs: 300,
   throttleEveryN: 0,
   asyncRetryDelayMs: 1000,
+  eventDuplicates: 0,
+  eventReorderMs: 0,
   iam: "enforce",
   indexBackfillMs: 1000,
   alarmMinuteMs: 60_000,

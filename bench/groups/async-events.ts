@@ -1,4 +1,4 @@
-// Group 8, asynchronous invocations: how fast Lambda accepts Event invocations through the edge with 16
+// Group 9, asynchronous invocations: how fast Lambda accepts Event invocations through the edge with 16
 // in flight (each written to the durable queue before its 202) and how long the queue takes to run
 // them; and PutObject with 16 in flight to a bucket without and with a notification to a function, side
 // by side in the same run, so the cost of queueing each event before the PUT is answered shows.

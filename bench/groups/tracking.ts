@@ -8,13 +8,18 @@ import { historyTableDefinition, type Item, itemToRecord } from "../../handlers/
 import { bucketRecordsQuery } from "../../handlers/common/history-query.ts";
 import { createTrackingHandler } from "../../handlers/size-tracking.ts";
 import { type BenchCloud, inParallel } from "../cloud.ts";
-import { type BucketTruth, checkLayoutMatchesPutObject, fillBucketOnDisk, objectAt } from "../fill-s3.ts";
+import {
+  type BucketTruth,
+  checkDirectFillMatchesPutObject,
+  fillBucketDirectly,
+  objectAt,
+} from "../fill-s3.ts";
 import { RequestCounter } from "../request-counter.ts";
 import { check, repeat, type Summary, timed } from "../stats.ts";
 
 export interface TrackingFigure {
   objects: number;
-  fill: { method: "PutObject" | "on-disk"; ms: number; objectsPerSecond: number };
+  fill: { method: "PutObject" | "direct"; ms: number; objectsPerSecond: number };
   listPages: number;
   s3Requests: number;
   dynamoRequests: number;
@@ -27,7 +32,7 @@ export interface TrackingOptions {
   sizes: number[];
   /** Runs per size, in the order of `sizes` (the largest bucket is slow on the local cloud). */
   runs: number[];
-  /** Buckets up to this size are filled through PutObject; larger ones on disk. */
+  /** Buckets up to this size are filled through PutObject; larger ones straight through the store. */
   putObjectLimit: number;
 }
 
@@ -49,9 +54,9 @@ export async function benchTracking(cloud: BenchCloud, options: TrackingOptions)
   });
 
   if (options.sizes.some((size) => size > options.putObjectLimit)) {
-    const layoutBucket = "bench-layout-check";
-    await cloud.s3.send(new CreateBucketCommand({ Bucket: layoutBucket }));
-    await checkLayoutMatchesPutObject(cloud.s3, cloud.s3Dir, layoutBucket);
+    const checkBucket = "bench-fill-check";
+    await cloud.s3.send(new CreateBucketCommand({ Bucket: checkBucket }));
+    await checkDirectFillMatchesPutObject(cloud.s3, cloud.cloud.dataDir, checkBucket);
   }
   const figures: TrackingFigure[] = [];
   try {
@@ -94,7 +99,7 @@ export async function benchTracking(cloud: BenchCloud, options: TrackingOptions)
       figures.push({
         objects: size,
         fill: {
-          method: size <= options.putObjectLimit ? "PutObject" : "on-disk",
+          method: size <= options.putObjectLimit ? "PutObject" : "direct",
           ms: Math.round(filled.ms),
           objectsPerSecond: Math.round(size / (filled.ms / 1000)),
         },
@@ -119,7 +124,7 @@ async function fillBucket(
   count: number,
   throughApi: boolean,
 ): Promise<BucketTruth> {
-  if (!throughApi) return fillBucketOnDisk(cloud.s3, cloud.s3Dir, bucket, count);
+  if (!throughApi) return fillBucketDirectly(cloud.s3, cloud.cloud.dataDir, bucket, count);
   await cloud.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const truth: BucketTruth = { totalSize: 0, objectCount: 0 };
   const indexes = Array.from({ length: count }, (_, i) => i);

@@ -1,14 +1,13 @@
 // Uploads from SDKs left at their defaults arrive as `Content-Encoding: aws-chunked` with a trailing
-// checksum. s3rver would store the framing as the object's bytes, so the edge unwraps them first.
-import { createHash } from "node:crypto";
+// checksum: the framing is unwrapped and the checksums verified before the bytes are stored.
 import type { IncomingHttpHeaders } from "node:http";
-import { crc32 } from "node:zlib";
+import { verifyChecksums } from "./checksums.ts";
 import { S3Failure } from "./failure.ts";
+import type { ObjectChecksum } from "./store/records.ts";
 
 export interface DecodedUpload {
   body: Buffer;
-  /** The headers to forward: chunking and checksum headers removed, length set to the payload's. */
-  headers: IncomingHttpHeaders;
+  checksum: ObjectChecksum | undefined;
 }
 
 /** Reads `<hex size>[;chunk-signature=…]\r\n<data>\r\n … 0\r\n<trailers>\r\n\r\n`. */
@@ -39,45 +38,19 @@ export function decodeAwsChunked(body: Buffer): { payload: Buffer; trailers: Rec
   return { payload: Buffer.concat(parts), trailers };
 }
 
-const DIGESTS: Record<string, (data: Buffer) => string> = {
-  "x-amz-checksum-crc32": (data) => {
-    const value = Buffer.alloc(4);
-    value.writeUInt32BE(crc32(data));
-    return value.toString("base64");
-  },
-  "x-amz-checksum-sha1": (data) => createHash("sha1").update(data).digest("base64"),
-  "x-amz-checksum-sha256": (data) => createHash("sha256").update(data).digest("base64"),
-};
-
-/** Checks the checksums we can compute (CRC32, SHA-1, SHA-256) as S3 does; others are accepted as sent. */
-function verifyChecksums(payload: Buffer, values: Record<string, string | string[] | undefined>): void {
-  for (const [name, digest] of Object.entries(DIGESTS)) {
-    const expected = values[name];
-    if (typeof expected === "string" && expected !== digest(payload)) {
-      const algorithm = name.slice("x-amz-checksum-".length).toUpperCase();
-      throw new S3Failure(
-        400,
-        "BadDigest",
-        `The ${algorithm} you specified did not match the calculated checksum.`,
-      );
-    }
-  }
+export function isAwsChunked(headers: IncomingHttpHeaders): boolean {
+  const encodings = String(headers["content-encoding"] ?? "").split(",");
+  return (
+    encodings.some((encoding) => encoding.trim() === "aws-chunked") ||
+    /^STREAMING-/.test(String(headers["x-amz-content-sha256"] ?? ""))
+  );
 }
 
-const DROPPED =
-  /^(x-amz-checksum-|x-amz-sdk-checksum-algorithm$|x-amz-decoded-content-length$|x-amz-trailer$|x-amz-content-sha256$)/;
-
-/** Turns an object upload into the plain body and headers s3rver stores correctly. */
+/** The bytes of an upload, unwrapped from aws-chunked framing, with its checksums verified. */
 export function decodeUpload(headers: IncomingHttpHeaders, body: Buffer): DecodedUpload {
-  const encodings = String(headers["content-encoding"] ?? "")
-    .split(",")
-    .map((encoding) => encoding.trim())
-    .filter(Boolean);
-  const chunked =
-    encodings.includes("aws-chunked") || /^STREAMING-/.test(String(headers["x-amz-content-sha256"] ?? ""));
   let payload = body;
   let trailers: Record<string, string> = {};
-  if (chunked) {
+  if (isAwsChunked(headers)) {
     ({ payload, trailers } = decodeAwsChunked(body));
     const declared = headers["x-amz-decoded-content-length"];
     if (declared !== undefined && Number(declared) !== payload.length) {
@@ -88,12 +61,5 @@ export function decodeUpload(headers: IncomingHttpHeaders, body: Buffer): Decode
       );
     }
   }
-  verifyChecksums(payload, { ...headers, ...trailers });
-  const forwarded: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) if (!DROPPED.test(name)) forwarded[name] = value;
-  const remaining = encodings.filter((encoding) => encoding !== "aws-chunked");
-  if (remaining.length > 0) forwarded["content-encoding"] = remaining.join(",");
-  else delete forwarded["content-encoding"];
-  forwarded["content-length"] = String(payload.length);
-  return { body: payload, headers: forwarded };
+  return { body: payload, checksum: verifyChecksums(payload, { ...headers, ...trailers }) };
 }

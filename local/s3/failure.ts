@@ -1,6 +1,6 @@
-// An S3 error answer raised anywhere in the S3 emulation and written once, as S3's REST-XML error.
-import type { ServerResponse } from "node:http";
-import { sendS3Error } from "../protocol/xml.ts";
+// An S3 error answer raised anywhere in the S3 emulation and written once, as S3's REST-XML error
+// (local/s3/wire.ts), with any headers S3 adds to it (x-amz-delete-marker on a deleted key, …).
+import type { OutgoingHttpHeaders } from "node:http";
 
 export class S3Failure extends Error {
   constructor(
@@ -8,11 +8,8 @@ export class S3Failure extends Error {
     readonly code: string,
     message: string,
     readonly extra: Record<string, string> = {},
+    readonly headers: OutgoingHttpHeaders = {},
   ) {
     super(message);
-  }
-
-  send(res: ServerResponse): void {
-    sendS3Error(res, this.status, this.code, this.message, this.extra);
   }
 }

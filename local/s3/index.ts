@@ -1,242 +1,202 @@
-// S3: s3rver stores buckets and objects behind the edge; the edge strips SigV4 (s3rver knows only its own
-// keys), unwraps aws-chunked uploads, serves what s3rver lacks or gets wrong, and fires notifications.
-import { randomUUID } from "node:crypto";
+// S3: the local cloud's own store (local/s3/store) behind S3's REST API. Each request finds its
+// operation in the table, passes IAM (with the bucket policy) and CORS, then runs; errors are S3's XML.
 import { mkdirSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { type BackendResponse, exchange, sendBackendResponse } from "../protocol/http.ts";
-import { parseXml, sendXml, xmlChildren, xmlText } from "../protocol/xml.ts";
-import type { CloudContext, EdgeRequest, Service } from "../types.ts";
-import { decodeUpload } from "./aws-chunked.ts";
-import { BUCKET_EXTRAS, type BucketExtra, BucketSettingsStore, handleBucketExtra } from "./extras.ts";
+import { authorize } from "../authorization.ts";
+import type { CloudContext, EdgeRequest, IamRequirement, Service } from "../types.ts";
+import { verifyPayloadHash } from "./checksums.ts";
+import { CORS_NOT_ALLOWED, corsHeaders, matchCorsRule } from "./cors.ts";
 import { S3Failure } from "./failure.ts";
-import { type ListingStore, sendListing } from "./listing.ts";
 import { createNotifier } from "./notifier.ts";
+import { findOperation, scopeOf } from "./operations/index.ts";
+import { bucketOfArn, denial, type S3Env } from "./operations/table.ts";
+import { checkPresignedQuery } from "./presign.ts";
+import { convertS3rverState } from "./store/conversion.ts";
+import { noSuchBucket, S3Store } from "./store/index.ts";
+import { header, newCall, type S3Call, sendEmpty, sendFailure } from "./wire.ts";
 
-interface S3rverStore extends ListingStore {
-  getBucket(bucket: string): Promise<unknown | null>;
+/** Names a request may use for a bucket: wider than S3's rules (old buckets), never path or key syntax. */
+const BUCKET_CHARACTERS = /^[A-Za-z0-9._-]{1,255}$/;
+
+/** SigV2 presigns and SigV2 headers carry the access key where the edge's SigV4 parsing does not look. */
+function sigV2AccessKey(req: EdgeRequest): string | undefined {
+  const fromQuery = req.query.get("AWSAccessKeyId");
+  if (fromQuery) return fromQuery;
+  return req.headers.authorization?.match(/^AWS ([^:\s]+):/)?.[1];
 }
 
-interface S3rverInstance {
-  store: S3rverStore;
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
+function authorizeCall(env: S3Env, call: S3Call, requirement: IamRequirement) {
+  const bucket = requirement.resources.map(bucketOfArn).find(Boolean);
+  const policy = bucket ? env.store.bucket(bucket)?.policy : undefined;
+  return authorize(env.ctx, call.req, { ...requirement, ...(policy ? { resourcePolicy: policy } : {}) });
 }
 
-const require = createRequire(import.meta.url);
-const S3rver = require("s3rver") as new (options: Record<string, unknown>) => S3rverInstance;
+/** A browser's preflight: allowed by the first matching CORS rule of the bucket, else S3's 403. */
+function preflight(env: S3Env, call: S3Call, res: ServerResponse): void {
+  const origin = header(call, "origin");
+  const method = header(call, "access-control-request-method");
+  if (!origin)
+    throw new S3Failure(400, "BadRequest", "Insufficient information. Origin request header needed.");
+  if (!method)
+    throw new S3Failure(400, "BadRequest", `Invalid Access-Control-Request-Method: ${method ?? "null"}`);
+  const resourceType = call.key === "" ? "BUCKET" : "OBJECT";
+  const bucket = call.bucket ? env.store.bucket(call.bucket) : undefined;
+  if (!bucket) {
+    throw new S3Failure(403, "AccessForbidden", "CORSResponse: Bucket not found", {
+      Method: method,
+      ResourceType: resourceType,
+    });
+  }
+  if (!bucket.cors) {
+    throw new S3Failure(403, "AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.", {
+      Method: method,
+      ResourceType: resourceType,
+    });
+  }
+  const request = {
+    origin,
+    method,
+    requestHeaders: (header(call, "access-control-request-headers") ?? "")
+      .split(",")
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  };
+  const rule = matchCorsRule(bucket.cors, request);
+  if (!rule)
+    throw new S3Failure(403, "AccessForbidden", CORS_NOT_ALLOWED, {
+      Method: method,
+      ResourceType: resourceType,
+    });
+  sendEmpty(res, call, 200, corsHeaders(rule, request));
+}
 
-const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
-/** Presigned-URL parameters: the edge accepts any signature, and s3rver would look the key up. */
-const SIGNATURE_QUERY = /^X-Amz-(Algorithm|Credential|Date|Expires|SignedHeaders|Signature|Security-Token)$/i;
+/** An actual cross-origin request: the matching rule's headers join the answer, whatever it is. */
+function addCorsHeaders(env: S3Env, call: S3Call): void {
+  const origin = header(call, "origin");
+  if (!origin || !call.bucket) return;
+  const rules = env.store.bucket(call.bucket)?.cors;
+  const request = { origin, method: call.req.method, requestHeaders: [] };
+  const rule = matchCorsRule(rules, request);
+  if (rule) Object.assign(call.headers, corsHeaders(rule, request));
+}
 
-/** No subresource: the SDK's `x-id=<Operation>` and presigning parameters do not count. */
-function isPlain(query: URLSearchParams): boolean {
-  return [...query.keys()].every((name) => name === "x-id" || SIGNATURE_QUERY.test(name));
+/** Operations AWS answers whatever region the request was signed for. */
+const ANY_REGION = new Set(["CreateBucket", "GetBucketLocation", "ListBuckets"]);
+
+/**
+ * A bucket's requests must be signed for its region, as on S3's regional endpoints: otherwise S3 names
+ * the right one (the SDK and CLIs read it from the error to redirect).
+ */
+function checkRegion(env: S3Env, call: S3Call, operation: string): void {
+  const bucket = call.bucket ? env.store.bucket(call.bucket) : undefined;
+  const presigned = call.req.query.has("X-Amz-Credential");
+  const signed = presigned || /^AWS4-HMAC-SHA256 /.test(call.req.headers.authorization ?? "");
+  if (!bucket || !signed || bucket.region === call.req.region || ANY_REGION.has(operation)) return;
+  const wrong = `the region '${call.req.region}' is wrong; expecting '${bucket.region}'`;
+  const headers = { "x-amz-bucket-region": bucket.region };
+  const extra = { Region: bucket.region };
+  if (presigned) {
+    throw new S3Failure(
+      400,
+      "AuthorizationQueryParametersError",
+      `Error parsing the X-Amz-Credential parameter; ${wrong}`,
+      extra,
+      headers,
+    );
+  }
+  throw new S3Failure(
+    400,
+    "AuthorizationHeaderMalformed",
+    `The authorization header is malformed; ${wrong}`,
+    extra,
+    headers,
+  );
+}
+
+async function dispatch(env: S3Env, call: S3Call, res: ServerResponse): Promise<void> {
+  const { req } = call;
+  if (call.bucket !== "" && !BUCKET_CHARACTERS.test(call.bucket)) {
+    if (scopeOf(call) === "bucket" && req.method === "PUT") {
+      throw new S3Failure(400, "InvalidBucketName", "The specified bucket is not valid.", {
+        BucketName: call.bucket,
+      });
+    }
+    throw noSuchBucket(call.bucket);
+  }
+  if (req.method === "OPTIONS") return preflight(env, call, res);
+  addCorsHeaders(env, call);
+  checkPresignedQuery(req.query);
+  verifyPayloadHash(req.body, req.headers["x-amz-content-sha256"]);
+  const operation = findOperation(call);
+  checkRegion(env, call, operation.name);
+  // Every bucket here is the account's own: a caller expecting another owner is refused, as on S3.
+  const expectedOwner = header(call, "x-amz-expected-bucket-owner");
+  if (expectedOwner !== undefined && call.bucket !== "" && expectedOwner !== env.ctx.accountId) {
+    throw new S3Failure(403, "AccessDenied", "Access Denied");
+  }
+  for (const requirement of operation.iam(call)) {
+    const decision = authorizeCall(env, call, requirement);
+    if (!decision.allowed) throw denial(decision);
+  }
+  env.ctx.debug(`s3: ${operation.name} ${call.bucket}/${call.key}`);
+  await operation.run(env, call, res);
+}
+
+/** Stores of the clouds running in this process, by data dir: the bench fills large buckets through them. */
+const runningStores = new Map<string, S3Store>();
+
+export function runningS3Store(dataDir: string): S3Store | undefined {
+  return runningStores.get(dataDir);
 }
 
 export async function createS3Service(ctx: CloudContext): Promise<Service> {
   const directory = join(ctx.dataDir, "s3");
   mkdirSync(directory, { recursive: true });
-  // Path-style only (no vhost buckets): the edge's host is an IP or localhost.
-  const s3rver = new S3rver({ address: "127.0.0.1", port: 0, directory, silent: true, vhostBuckets: false });
-  const { port } = await s3rver.run();
-  ctx.debug(`s3rver listening on 127.0.0.1:${port} with data in ${directory}`);
-  const store = s3rver.store;
-  const settings = new BucketSettingsStore(join(ctx.dataDir, "s3-buckets.json"), "us-east-1");
-  const notifier = createNotifier(ctx, settings, (bucket, key) => store.getMetadata(bucket, key));
-  const bucketExists = async (bucket: string) => (await store.getBucket(bucket)) !== null;
-  const requireBucket = async (bucket: string) => {
-    if (!(await bucketExists(bucket))) {
-      throw new S3Failure(404, "NoSuchBucket", "The specified bucket does not exist", { BucketName: bucket });
-    }
-  };
-
-  const forward = (req: EdgeRequest, overrides: { headers?: EdgeRequest["headers"]; body?: Buffer } = {}) => {
-    const query = new URLSearchParams([...req.query].filter(([name]) => !SIGNATURE_QUERY.test(name)));
-    const headers = { ...(overrides.headers ?? req.headers) };
-    delete headers.authorization;
-    const search = query.toString();
-    return exchange(port, {
-      method: req.method,
-      path: search ? `${req.path}?${search}` : req.path,
-      headers,
-      body: overrides.body ?? req.body,
+  const store = await S3Store.open(directory);
+  try {
+    await convertS3rverState({
+      directory,
+      settingsFile: join(ctx.dataDir, "s3-buckets.json"),
+      store,
+      debug: ctx.debug,
     });
-  };
-
-  const createBucket = async (bucket: string, req: EdgeRequest, res: ServerResponse) => {
-    let constraint = "";
-    if (req.body.length > 0) {
-      try {
-        constraint = xmlText(parseXml(req.body.toString("utf8")), "LocationConstraint") ?? "";
-      } catch {
-        throw new S3Failure(
-          400,
-          "MalformedXML",
-          "The XML you provided was not well-formed or did not validate against our published schema",
-        );
-      }
-    }
-    if (constraint === "us-east-1") {
-      throw new S3Failure(
-        400,
-        "InvalidLocationConstraint",
-        "The specified location-constraint is not valid",
-        {
-          LocationConstraint: constraint,
-        },
-      );
-    }
-    const location = constraint || "us-east-1";
-    if (location !== req.region) {
-      throw new S3Failure(
-        400,
-        "IllegalLocationConstraintException",
-        `The ${constraint || "unspecified"} location constraint is incompatible for the region specific endpoint this request was sent to.`,
-      );
-    }
-    if (await bucketExists(bucket)) {
-      // Legacy us-east-1 behaviour: re-creating your own bucket there succeeds.
-      if (location === "us-east-1" && settings.get(bucket).region === "us-east-1") {
-        res.writeHead(200, { location: `/${bucket}`, "content-length": "0" });
-        res.end();
-        return;
-      }
-      throw new S3Failure(
-        409,
-        "BucketAlreadyOwnedByYou",
-        "Your previous request to create the named bucket succeeded and you already own it.",
-        { BucketName: bucket },
-      );
-    }
-    const response = await forward(req, { body: Buffer.alloc(0) });
-    if (response.status === 200) {
-      settings.update(bucket, (s) => {
-        s.region = location;
-      });
-    }
-    sendBackendResponse(res, response);
-  };
-
-  const handleBucket = async (bucket: string, req: EdgeRequest, res: ServerResponse) => {
-    const { method, query } = req;
-    if (method === "PUT" && isPlain(query)) return createBucket(bucket, req, res);
-    const extra = BUCKET_EXTRAS.find((name) => query.has(name));
-    if (extra || method === "HEAD" || method === "GET") {
-      if (method === "HEAD") {
-        const region = settings.get(bucket).region;
-        res.writeHead((await bucketExists(bucket)) ? 200 : 404, {
-          "x-amz-bucket-region": region,
-          "content-length": "0",
-        });
-        res.end();
-        return;
-      }
-      await requireBucket(bucket);
-      if (extra) return handleBucketExtra(extra as BucketExtra, bucket, req, res, settings, ctx);
-      if (query.has("location")) {
-        const region = settings.get(bucket).region;
-        const value = region === "us-east-1" ? "" : region;
-        return sendXml(res, 200, `<LocationConstraint ${NS}>${value}</LocationConstraint>`);
-      }
-      if (query.has("versioning")) return sendXml(res, 200, `<VersioningConfiguration ${NS}/>`);
-      if (query.has("versions"))
-        return sendListing("versions", bucket, join(directory, bucket), query, store, res);
-      if (
-        ![...query.keys()].some(
-          (name) =>
-            ![
-              "list-type",
-              "prefix",
-              "delimiter",
-              "max-keys",
-              "continuation-token",
-              "start-after",
-              "fetch-owner",
-              "encoding-type",
-              "marker",
-              "x-id",
-            ].includes(name),
-        )
-      ) {
-        return sendListing(
-          query.get("list-type") === "2" ? "v2" : "v1",
-          bucket,
-          join(directory, bucket),
-          query,
-          store,
-          res,
-        );
-      }
-    }
-    if (method === "PUT" && query.has("versioning")) {
-      await requireBucket(bucket);
-      throw new S3Failure(501, "NotImplemented", "The local cloud's buckets are unversioned");
-    }
-    const response = await forward(req);
-    if (method === "DELETE" && isPlain(query) && response.status === 204) settings.remove(bucket);
-    if (method === "POST" && query.has("delete") && response.status === 200) {
-      for (const deleted of xmlChildren(parseXml(response.body.toString("utf8")), "Deleted")) {
-        await notifier.objectRemoved(bucket, xmlText(deleted, "Key") ?? "", req, response);
-      }
-    }
-    sendBackendResponse(res, response);
-  };
-
-  const handleObject = async (bucket: string, key: string, req: EdgeRequest, res: ServerResponse) => {
-    const { method, query } = req;
-    const isUpload = method === "PUT" && !query.has("tagging") && !query.has("acl");
-    let response: BackendResponse;
-    if (isUpload) {
-      const upload = decodeUpload(req.headers, req.body);
-      const copySource = upload.headers["x-amz-copy-source"];
-      // s3rver takes the whole header as "bucket/key"; a versionId would become part of the key.
-      if (typeof copySource === "string")
-        upload.headers["x-amz-copy-source"] = copySource.replace(/\?versionId=.*$/, "");
-      response = await forward(req, upload);
-    } else {
-      response = await forward(req);
-    }
-    const requestId = randomUUID().replace(/-/g, "").slice(0, 16).toUpperCase();
-    response.headers["x-amz-request-id"] ??= requestId;
-    // Events are queued (durably) before the answer, so an acknowledged change is never lost.
-    if (response.status < 300) await notify(bucket, key, req, response);
-    sendBackendResponse(res, response);
-  };
-
-  const notify = async (bucket: string, key: string, req: EdgeRequest, response: BackendResponse) => {
-    const { method, query } = req;
-    if (method === "PUT" && !query.has("tagging") && !query.has("acl") && !query.has("uploadId")) {
-      const copied = typeof req.headers["x-amz-copy-source"] === "string";
-      const eventName = copied ? "s3:ObjectCreated:Copy" : "s3:ObjectCreated:Put";
-      await notifier.objectCreated(bucket, key, eventName, req, response);
-    } else if (method === "POST" && query.has("uploadId")) {
-      await notifier.objectCreated(bucket, key, "s3:ObjectCreated:CompleteMultipartUpload", req, response);
-    } else if (method === "DELETE" && isPlain(query)) {
-      await notifier.objectRemoved(bucket, key, req, response);
-    }
+  } catch (error) {
+    // The start fails: let go of the index, so a start after the user's fix (in this process too) opens it.
+    await store.close();
+    throw error;
+  }
+  void store
+    .collectGarbage()
+    .catch((error: unknown) =>
+      ctx.debug(`s3: collecting unreferenced bodies failed: ${(error as Error).message}`),
+    );
+  runningStores.set(ctx.dataDir, store);
+  const notifier = createNotifier(ctx);
+  const env: S3Env = {
+    ctx,
+    store,
+    notifier,
+    authorize: (call, requirement) => authorizeCall(env, call, requirement),
   };
 
   return {
     name: "s3",
     async handle(req, res) {
+      let call: S3Call | undefined;
       try {
-        const [, bucketPart = "", ...keyParts] = req.path.split("/");
-        const bucket = decodeURIComponent(bucketPart);
-        if (!bucket) return sendBackendResponse(res, await forward(req));
-        if (keyParts.length === 0 || (keyParts.length === 1 && keyParts[0] === "")) {
-          return await handleBucket(bucket, req, res);
-        }
-        return await handleObject(bucket, decodeURIComponent(keyParts.join("/")), req, res);
+        req.accessKeyId ??= sigV2AccessKey(req);
+        call = newCall(req);
+        await dispatch(env, call, res);
       } catch (error) {
-        if (error instanceof S3Failure) return error.send(res);
-        throw error;
+        if (!(error instanceof S3Failure)) throw error;
+        sendFailure(res, call ?? newCall({ ...req, path: "/" }), error);
       }
     },
     async close() {
-      await s3rver.close();
+      runningStores.delete(ctx.dataDir);
+      await notifier.flush();
+      await store.close();
     },
   };
 }

@@ -59,7 +59,7 @@ describe("bench harness (quick sizes)", function () {
       expect(t.dynamoRequests).to.equal(1);
       isSummary(t.ms);
     }
-    expect(tracking.map((t) => t.fill.method)).to.deep.equal(["PutObject", "on-disk"]);
+    expect(tracking.map((t) => t.fill.method)).to.deep.equal(["PutObject", "direct"]);
   });
 
   it("reads the same requests and items per plot whatever the table size", () => {
@@ -114,6 +114,16 @@ describe("bench harness (quick sizes)", function () {
     expect(cli.firstDemo.noticedFinalRecordAfterMs).to.be.at.least(0);
   });
 
+  it("measures the S3 store's PutObject rate and a listing page at each bucket size", () => {
+    const s3 = results.s3!;
+    expect(s3.putObject.objectsPerSecond.median).to.be.greaterThan(0);
+    expect(s3.listPages.map((p) => p.objects)).to.deep.equal(QUICK_CONFIG.s3.listSizes);
+    for (const page of s3.listPages) {
+      isSummary(page.httpMs);
+      isSummary(page.sdkMs);
+    }
+  });
+
   it("runs every asynchronous invocation it accepted, and PUTs to a notifying bucket", () => {
     const figure = results.asyncEvents!;
     expect(figure.events).to.equal(QUICK_CONFIG.asyncEvents.events);
@@ -123,7 +133,7 @@ describe("bench harness (quick sizes)", function () {
     expect(figure.putsPerSecondNotified).to.be.greaterThan(0);
   });
 
-  it("prints a table with all eight groups", () => {
+  it("prints a table with all nine groups", () => {
     const text = formatResults(results);
     for (const heading of [
       "1. Plot rendering",
@@ -133,9 +143,10 @@ describe("bench harness (quick sizes)", function () {
       "5. Packages",
       "6. Event storm",
       "7. The packaged CLI",
-      "8. Asynchronous invocations",
+      "8. Local S3 store",
+      "9. Asynchronous invocations",
     ])
       expect(text).to.include(heading);
-    expect(GROUPS).to.have.length(8);
+    expect(GROUPS).to.have.length(9);
   });
 });

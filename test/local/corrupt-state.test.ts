@@ -45,6 +45,8 @@ describe("local cloud on a damaged state dir", function () {
     "sns/state.json",
     "events/state.json",
     "cloudwatch/alarms.json",
+    // The s3rver-era bucket settings, read when an old state dir is converted.
+    "s3-buckets.json",
   ]) {
     it(`names ${file} when it is truncated, with the hint to move it aside`, async () => {
       const path = write(file, '{"half": ');
