@@ -1,8 +1,9 @@
-// The bench harness: runs the eight groups with sizes given as parameters, so `npm run bench` (full
+// The bench harness: runs the nine groups with sizes given as parameters, so `npm run bench` (full
 // sizes) and the test (tiny sizes) run the same code. Each group returns plain figures for the table
 // and for bench/results.json.
 import { cpus } from "node:os";
 import { type BenchCloud, startBenchCloud } from "./cloud.ts";
+import { type AsyncEventsFigure, benchAsyncEvents } from "./groups/async-events.ts";
 import { benchCli, type CliConfig, type CliFigures } from "./groups/cli.ts";
 import { benchPackages, type PackageFigure, type PackageTarget } from "./groups/packages.ts";
 import { benchPlotReads, type PlotReadFigure } from "./groups/plot-reads.ts";
@@ -32,6 +33,7 @@ export const GROUPS = [
   "storm",
   "cli",
   "s3",
+  "async-events",
 ] as const;
 export type Group = (typeof GROUPS)[number];
 
@@ -44,6 +46,7 @@ export interface BenchConfig {
   storm: { objects: number };
   cli: CliConfig;
   s3: S3BenchOptions;
+  asyncEvents: { events: number; puts: number };
 }
 
 export const FULL_CONFIG: BenchConfig = {
@@ -60,6 +63,7 @@ export const FULL_CONFIG: BenchConfig = {
   storm: { objects: 500 },
   cli: { helpRuns: 10, setupRuns: 3, sleepMs: 2000 },
   s3: { putSamples: 5, putsPerSample: 2000, listSizes: [1000, 100_000], listRuns: 15 },
+  asyncEvents: { events: 3000, puts: 2000 },
 };
 
 export const QUICK_CONFIG: BenchConfig = {
@@ -76,6 +80,7 @@ export const QUICK_CONFIG: BenchConfig = {
   storm: { objects: 10 },
   cli: { helpRuns: 2, setupRuns: 1, sleepMs: 1500 },
   s3: { putSamples: 1, putsPerSample: 50, listSizes: [1000, 2500], listRuns: 2 },
+  asyncEvents: { events: 30, puts: 30 },
 };
 
 export interface BenchResults {
@@ -94,6 +99,7 @@ export interface BenchResults {
   storm?: Array<StormFigure | StormTimeout>;
   cli?: CliFigures;
   s3?: S3Figures;
+  asyncEvents?: AsyncEventsFigure;
 }
 
 export interface RunOptions {
@@ -175,6 +181,14 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
         const stack = { endpoint: cloud.cloud.endpoint, stateDir: `${cloud.stateDir}/cli-storm` };
         results.storm = await step("storm", () => benchStorms(cloud, stack, config.storm.objects));
       }
+    } finally {
+      await cloud.stop();
+    }
+  }
+  if (wanted("async-events")) {
+    const cloud = await startBenchCloud();
+    try {
+      results.asyncEvents = await step("async-events", () => benchAsyncEvents(cloud, config.asyncEvents));
     } finally {
       await cloud.stop();
     }

@@ -234,6 +234,24 @@ export function formatResults(r: BenchResults): string {
       ),
     );
   }
+  if (r.asyncEvents) {
+    const a = r.asyncEvents;
+    out.push(
+      table(
+        `9. Asynchronous invocations through the durable queue (${a.inFlight} in flight)`,
+        ["figure", "value"],
+        [
+          [`Invoke (Event) accepted, ${n(a.events)} events`, `${n(a.acceptedPerSecond)}/s`],
+          [
+            "until the function had run them all",
+            a.drainedMs === null ? "NOT within the bound" : `${n(a.drainedMs)} ms`,
+          ],
+          [`PutObject 1 KB, ${n(a.puts)} objects, no notification`, `${n(a.putsPerSecondPlain)}/s`],
+          ["PutObject 1 KB, notifying a function", `${n(a.putsPerSecondNotified)}/s`],
+        ],
+      ),
+    );
+  }
   out.push(`total bench time ${(r.totalMs / 1000).toFixed(1)} s`);
   return out.join("\n");
 }

@@ -179,7 +179,8 @@ export class Session {
     } catch (error) {
       throw new UserError(
         `cannot start the local cloud: ${(error as Error).message}`,
-        "is another s3size local running for this --state-dir?",
+        // The local cloud's own errors (a corrupt state file, a state dir in use) carry their hint.
+        (error as { hint?: string }).hint ?? "is another s3size local running for this --state-dir?",
         { cause: error },
       );
     }

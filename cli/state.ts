@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { JsonFile } from "../local/state.ts";
+import { JsonFile, LocalStateError } from "../local/state.ts";
 import type { StackNames } from "./config.ts";
 import { UserError } from "./errors.ts";
 
@@ -45,12 +45,14 @@ export class StateStore {
     try {
       value = this.file.load();
     } catch (error) {
-      if (error instanceof SyntaxError) {
-        throw new UserError(`${this.path} is not valid JSON (${error.message})`, REBUILD_HINT, {
-          cause: error,
+      // JsonFile names the file in a LocalStateError; this file's own words and hint are the CLI's.
+      const cause = error instanceof LocalStateError ? error.cause : error;
+      if (cause instanceof SyntaxError) {
+        throw new UserError(`${this.path} is not valid JSON (${cause.message})`, REBUILD_HINT, {
+          cause,
         });
       }
-      throw fileError("read", this.path, error);
+      throw fileError("read", this.path, cause);
     }
     if (value === undefined) return undefined;
     const state = value as Partial<StackState>;

@@ -1,12 +1,14 @@
 // The local cloud's single front door: reads each request, decides which service it is for from the
-// SigV4 credential scope (X-Amz-Target as tie-breaker), applies the throttling switch, and hands it on.
+// SigV4 credential scope (X-Amz-Target as tie-breaker) on the raw path as sent, turns away what the
+// request guard refuses, applies the throttling switch, and hands it on; a failing service fails only
+// its own request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { type AdminContext, handleAdmin } from "./admin.ts";
 import { createConsole } from "./console/index.ts";
-import { handleIamReport } from "./iam/report.ts";
-import { readBody } from "./protocol/http.ts";
-import { sendAwsJsonError, sendJson, sendRestJsonError } from "./protocol/json.ts";
-import { sendQueryError, sendS3Error } from "./protocol/xml.ts";
-import { readOutbox } from "./sns/outbox.ts";
+import { type ProtocolHints, sendEdgeFailure } from "./protocol/errors.ts";
+import { BodyTooLargeError, readBody, splitRequestTarget } from "./protocol/http.ts";
+import { sendJson } from "./protocol/json.ts";
+import { crossSiteRefusal, hostRefusal, isLoopbackHost } from "./request-guard.ts";
 import type { ApiGatewayService, CloudContext, EdgeRequest, ExecuteApiTarget, Service } from "./types.ts";
 
 export type Route =
@@ -54,6 +56,7 @@ export function routeRequest(
   if (legacy)
     return { kind: "execute-api", target: { apiId: legacy[1]!, stage: legacy[2]!, path: legacy[3] ?? "/" } };
   if (path.startsWith("/_s3size/")) return { kind: "admin", action: path.slice("/_s3size/".length) };
+  if (path === "/_localstack/health") return { kind: "admin", action: "localstack-health" };
   if (path.startsWith("/_aws/sns/")) return { kind: "service", service: "sns" };
 
   const scope = credentialScope(headers.authorization, query);
@@ -121,84 +124,76 @@ export function isControlPlane(
 }
 
 /** Answers with the throttling error each service's SDK recognises as retryable. */
-export function sendThrottle(service: string, res: ServerResponse): void {
+export function sendThrottle(service: string, req: ProtocolHints, res: ServerResponse): void {
   const message = "Rate exceeded (local cloud throttling switch)";
-  if (service === "lambda") {
-    sendRestJsonError(res, 429, "TooManyRequestsException", message, { Reason: "CallerRateLimitExceeded" });
-  } else if (service === "apigateway") {
-    sendRestJsonError(res, 429, "TooManyRequestsException", message);
-  } else if (service === "iam" || service === "sts") {
-    sendQueryError(res, 400, "Throttling", message);
-  } else if (service === "dynamodb") {
-    const code = "com.amazonaws.dynamodb.v20120810#ThrottlingException";
-    sendAwsJsonError(res, 400, code, message, "application/x-amz-json-1.0");
-  } else if (service === "s3") {
-    sendS3Error(res, 503, "SlowDown", message);
-  } else if (service === "sns") {
-    sendQueryError(res, 429, "Throttled", message);
-  } else if (service === "sqs" || service === "monitoring") {
-    // awsQueryCompatible: the SDK takes the error's name from x-amzn-query-error.
-    const code = service === "sqs" ? "RequestThrottled" : "Throttling";
-    const status = service === "sqs" ? 403 : 400;
-    sendJson(res, status, { __type: code, message }, "application/x-amz-json-1.0", {
-      "x-amzn-query-error": `${code};Sender`,
-    });
-  } else {
-    sendAwsJsonError(res, 400, "ThrottlingException", message);
-  }
+  const extra: Record<string, string> = service === "lambda" ? { Reason: "CallerRateLimitExceeded" } : {};
+  sendEdgeFailure(res, service, req, "throttled", message, extra);
 }
+
+/** Most bytes a body may have: S3's single-PUT limit for S3, and well above any JSON API's for the rest. */
+const S3_MAX_BODY = 5 * 1024 ** 3;
+const API_MAX_BODY = 128 * 1024 ** 2;
 
 export interface EdgeServices {
   services: Map<string, Service>;
   apigateway: ApiGatewayService;
+  /** The state dir's admin token: changing the cloud's settings through /_s3size/ takes it (none: no changes). */
+  adminToken?: string;
 }
 
 export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {
   let controlCalls = 0;
-  const localConsole = createConsole(ctx, routes.services);
-  const handleAdmin = (action: string, req: EdgeRequest, res: ServerResponse) => {
-    if (action === "console" || action.startsWith("console/")) return localConsole.handle(req, res);
-    if (action === "health") return sendJson(res, 200, { ok: true, services: [...routes.services.keys()] });
-    if (action === "iam/report") return handleIamReport(ctx, req, res);
-    if (action === "realism") {
-      if (req.method === "POST") Object.assign(ctx.realism, JSON.parse(req.body.toString("utf8") || "{}"));
-      return sendJson(res, 200, ctx.realism);
-    }
-    if (action === "outbox" && req.method === "GET") {
-      const to = req.query.get("to") ?? undefined;
-      const topicArn = req.query.get("topicArn") ?? undefined;
-      return sendJson(res, 200, {
-        emails: readOutbox(ctx.dataDir, { ...(to ? { to } : {}), ...(topicArn ? { topicArn } : {}) }),
-      });
-    }
-    sendJson(res, 404, { message: `unknown admin action ${action}` });
+  const admin: AdminContext = {
+    ctx,
+    token: routes.adminToken,
+    serviceNames: () => [...routes.services.keys()],
+    console: createConsole(ctx, routes.services),
   };
 
-  return createServer(async (incoming, res) => {
+  const handle = async (incoming: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const target = splitRequestTarget(incoming.url ?? "/");
+    if (!target) return sendJson(res, 400, { message: "the request target is not a path" });
+    const route = routeRequest(target.path, incoming.headers, target.query);
+    const service = route.kind === "service" ? route.service : route.kind;
+    const hints = { headers: incoming.headers, query: target.query };
+    const method = incoming.method ?? "GET";
+    // Refused before the body is read: a refused request costs nothing and changes nothing.
+    if (!isLoopbackHost(incoming.headers.host, ctx.host)) {
+      return sendEdgeFailure(res, service, hints, "denied", hostRefusal(incoming.headers.host));
+    }
+    const crossSite = crossSiteRefusal(method, incoming.headers, service, ctx.host);
+    if (crossSite) return sendEdgeFailure(res, service, hints, "denied", crossSite);
+
+    let body: Buffer;
     try {
-      const body = await readBody(incoming);
-      const url = new URL(incoming.url ?? "/", "http://local");
-      // The path as sent: URL would resolve "/a/../b/x" to bucket b (issue8-safety's edge does this fully).
-      const path = (incoming.url ?? "/").split("?")[0]!;
-      const route = routeRequest(path, incoming.headers, url.searchParams);
-      const target = incoming.headers["x-amz-target"];
-      const accessKeyId = credentialScope(incoming.headers.authorization, url.searchParams)?.accessKeyId;
-      const req: EdgeRequest = {
-        method: incoming.method ?? "GET",
-        path,
-        query: url.searchParams,
-        headers: incoming.headers,
-        body,
-        service: route.kind === "service" ? route.service : route.kind,
-        region: (route.kind === "service" && route.region) || ctx.region,
-        ...(typeof target === "string" ? { target } : {}),
-        ...(accessKeyId ? { accessKeyId } : {}),
-      };
-      ctx.debug(`${req.method} ${incoming.url} -> ${req.service}${req.target ? ` (${req.target})` : ""}`);
-      if (route.kind === "admin") return handleAdmin(route.action, req, res);
+      body = await readBody(incoming, service === "s3" ? S3_MAX_BODY : API_MAX_BODY);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) return void res.destroy();
+      const message =
+        service === "s3"
+          ? "Your proposed upload exceeds the maximum allowed object size."
+          : `Request must be smaller than ${error.limit} bytes for this operation`;
+      return sendEdgeFailure(res, service, hints, "tooLarge", message);
+    }
+    const amzTarget = incoming.headers["x-amz-target"];
+    const accessKeyId = credentialScope(incoming.headers.authorization, target.query)?.accessKeyId;
+    const req: EdgeRequest = {
+      method,
+      path: target.path,
+      query: target.query,
+      headers: incoming.headers,
+      body,
+      service,
+      region: (route.kind === "service" && route.region) || ctx.region,
+      ...(typeof amzTarget === "string" ? { target: amzTarget } : {}),
+      ...(accessKeyId ? { accessKeyId } : {}),
+    };
+    ctx.debug(`${req.method} ${incoming.url} -> ${req.service}${req.target ? ` (${req.target})` : ""}`);
+    try {
+      if (route.kind === "admin") return await handleAdmin(admin, route.action, req, res);
       if (route.kind === "execute-api") return await routes.apigateway.execute(route.target, req, res);
-      const service = routes.services.get(route.service);
-      if (!service) {
+      const backend = routes.services.get(route.service);
+      if (!backend) {
         return sendJson(res, 400, {
           __type: "UnknownService",
           message: `The local cloud does not emulate the service "${route.service}"`,
@@ -206,14 +201,28 @@ export function createEdge(ctx: CloudContext, routes: EdgeServices): Server {
       }
       if (ctx.realism.throttleEveryN > 0 && isControlPlane(route.service, req)) {
         controlCalls += 1;
-        if (controlCalls % ctx.realism.throttleEveryN === 0) return sendThrottle(route.service, res);
+        if (controlCalls % ctx.realism.throttleEveryN === 0) return sendThrottle(route.service, req, res);
       }
-      await service.handle(req, res);
+      await backend.handle(req, res);
     } catch (error) {
-      ctx.debug(`edge error: ${(error as Error).stack ?? error}`);
-      if (!res.headersSent)
-        sendJson(res, 500, { __type: "InternalFailure", message: (error as Error).message });
-      else res.end();
+      // A service's bug fails this request only, in its protocol's shape; the next request is served.
+      ctx.debug(`edge error on ${req.method} ${incoming.url}: ${(error as Error).stack ?? error}`);
+      if (res.headersSent) return void res.destroy();
+      const message = `The local cloud failed on this request: ${(error as Error).message ?? error}`;
+      sendEdgeFailure(res, service, req, "internal", message);
     }
+  };
+
+  return createServer((incoming, res) => {
+    // A client that hangs up mid-request, or a response written twice, must not become an uncaught
+    // 'error' event: those end the whole process.
+    incoming.on("error", (error) => ctx.debug(`edge: request stream: ${error.message}`));
+    res.on("error", (error) => ctx.debug(`edge: response stream: ${error.message}`));
+    handle(incoming, res).catch((error: unknown) => {
+      ctx.debug(
+        `edge: could not answer ${incoming.method} ${incoming.url}: ${(error as Error).stack ?? error}`,
+      );
+      res.destroy();
+    });
   });
 }

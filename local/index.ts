@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { ensureAdminToken, readAdminTokenFrom } from "./admin.ts";
 import { createApiGatewayService } from "./apigateway/index.ts";
 import { parseIamMode } from "./authorization.ts";
 import { createCloudWatchService } from "./cloudwatch/index.ts";
@@ -85,6 +86,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const dataDir = localDataDir(options.stateDir);
   mkdirSync(dataDir, { recursive: true });
   const lock = acquireStateLock(dataDir);
+  let adminToken: string;
+  try {
+    adminToken = ensureAdminToken(dataDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 
   const ctx: CloudContext = {
     region: options.region ?? "us-east-1",
@@ -113,9 +121,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     started.push(apigateway);
 
     const services = new Map(started.map((service) => [service.name, service]));
-    const server = createEdge(ctx, { services, apigateway });
+    const server = createEdge(ctx, { services, apigateway, adminToken });
     const port = await listen(server, options.port ?? 0, host);
     ctx.endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    try {
+      for (const service of started) await service.start?.();
+    } catch (error) {
+      await closeServer(server);
+      throw error;
+    }
     const endpointFile = new JsonFile<EndpointRecord | undefined>(
       join(dataDir, "endpoint.json"),
       () => undefined,
@@ -143,6 +157,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     lock.release();
     throw error;
   }
+}
+
+/**
+ * The admin token of the local cloud of a state dir (created at its first start): the CLI and tests send
+ * it in the `x-s3size-admin-token` header to change realism settings through `POST /_s3size/realism`.
+ */
+export function readAdminToken(stateDir: string): string {
+  return readAdminTokenFrom(localDataDir(stateDir));
 }
 
 /** The cloud a `s3size local` process is running for this state dir, if one answers. */
@@ -182,4 +204,7 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+export { ADMIN_TOKEN_HEADER } from "./admin.ts";
+export { StateDirInUseError } from "./lock.ts";
+export { LocalStateError } from "./state.ts";
 export type { StateLock };

@@ -25,6 +25,8 @@ export interface EdgeRequest {
 export interface Service {
   readonly name: string;
   handle(req: EdgeRequest, res: ServerResponse): Promise<void>;
+  /** Called once the edge listens: work that calls the cloud back (queued events) may begin. */
+  start?(): Promise<void>;
   /** Stops timers, child processes and servers; state is already persisted. */
   close?(): Promise<void>;
 }

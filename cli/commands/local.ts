@@ -29,9 +29,12 @@ export const localCommand: CommandSpec = {
       });
     } catch (error) {
       const message = (error as Error).message;
-      const hint = /EADDRINUSE/.test(message)
-        ? "choose another --port"
-        : "is another s3size local running for this --state-dir?";
+      // The local cloud's own errors (a corrupt state file, a state dir in use) carry their hint.
+      const hint =
+        (error as { hint?: string }).hint ??
+        (/EADDRINUSE/.test(message)
+          ? "choose another --port"
+          : "is another s3size local running for this --state-dir?");
       throw new UserError(`cannot start the local cloud: ${message}`, hint, { cause: error });
     }
     const document = {

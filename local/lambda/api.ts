@@ -5,12 +5,17 @@ import { authorize } from "../authorization.ts";
 import { sendJson } from "../protocol/json.ts";
 import type { EdgeRequest } from "../types.ts";
 import { LambdaError } from "./errors.ts";
+import { eventInvokeConfigOperations } from "./event-invoke-config.ts";
 import { Call, type LambdaDeps, type LambdaOperation } from "./operation.ts";
 import { functionOperations } from "./operations.ts";
 import { policyOperations } from "./policy-operations.ts";
 
 /** Every operation the local Lambda serves. */
-export const LAMBDA_OPERATIONS: LambdaOperation[] = [...functionOperations, ...policyOperations];
+export const LAMBDA_OPERATIONS: LambdaOperation[] = [
+  ...functionOperations,
+  ...policyOperations,
+  ...eventInvokeConfigOperations,
+];
 
 export class LambdaApi {
   constructor(

@@ -3,11 +3,11 @@
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import { sendRestJsonError } from "../protocol/json.ts";
-import type { CloudContext, RealismSettings, Service } from "../types.ts";
+import type { CloudContext, Service } from "../types.ts";
 import { LambdaApi } from "./api.ts";
 import { EnvironmentPool } from "./environments.ts";
 import { LambdaError } from "./errors.ts";
-import { type FunctionRecord, FunctionStore } from "./functions.ts";
+import { FunctionStore } from "./functions.ts";
 import { Invoker } from "./invoke.ts";
 import { assertActive, findForService } from "./lookup.ts";
 import { isInvokeAllowed } from "./permissions.ts";
@@ -54,11 +54,9 @@ export async function createLambdaService(
     async invoke(nameOrArn, payload, { invocationType, caller }) {
       const record = find(nameOrArn, caller?.region);
       if (invocationType === "Event") {
-        // A service's asynchronous delivery (S3's) is retried by that service until the function is
-        // Active; the event then joins the function's queue as any other.
-        const wait = pendingFor(record, ctx.realism);
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        invoker.enqueue(find(nameOrArn, caller?.region), payload);
+        // Written to the durable queue now, so the service's answer can be sent; a function still
+        // Pending is waited for there (as S3 would keep retrying), not in this call.
+        await invoker.enqueue(record, payload);
         return { statusCode: 202, payload: Buffer.alloc(0), executedVersion: "$LATEST" };
       }
       assertActive(record, ctx.realism);
@@ -91,14 +89,10 @@ export async function createLambdaService(
         sendRestJsonError(res, error.status, error.code, error.message);
       }
     },
+    start: () => invoker.start(),
     async close() {
-      invoker.close();
+      await invoker.close();
       await pool.close();
     },
   };
-}
-
-/** How long a function stays Pending from now (0 when it is Active). */
-function pendingFor(record: FunctionRecord, realism: RealismSettings): number {
-  return Math.max(0, record.createdAt + realism.functionPendingMs - Date.now());
 }

@@ -234,8 +234,9 @@ async function invoke(call: Call): Promise<Reply> {
   }
   if (type === "DryRun") return { status: 204 };
   if (type === "Event") {
-    call.deps.invoker.enqueue(record, req.body);
-    return { status: 202, raw: Buffer.alloc(0) };
+    // On the durable queue before the 202: an accepted event survives a crash.
+    const requestId = await call.deps.invoker.enqueue(record, req.body);
+    return { status: 202, raw: Buffer.alloc(0), headers: { "x-amzn-requestid": requestId } };
   }
   if (type !== "RequestResponse") throw invalidParameter(`Invalid InvocationType: ${type}`);
   const result = await call.deps.invoker.invoke(record, req.body);

@@ -147,7 +147,16 @@ describe("bench harness (quick sizes)", function () {
     }
   });
 
-  it("prints a table with all eight groups", () => {
+  it("runs every asynchronous invocation it accepted, and PUTs to a notifying bucket", () => {
+    const figure = results.asyncEvents!;
+    expect(figure.events).to.equal(QUICK_CONFIG.asyncEvents.events);
+    expect(figure.drainedMs).to.be.a("number");
+    expect(figure.acceptedPerSecond).to.be.greaterThan(0);
+    expect(figure.putsPerSecondPlain).to.be.greaterThan(0);
+    expect(figure.putsPerSecondNotified).to.be.greaterThan(0);
+  });
+
+  it("prints a table with all nine groups", () => {
     const text = formatResults(results);
     for (const heading of [
       "1. Plot rendering",
@@ -159,8 +168,9 @@ describe("bench harness (quick sizes)", function () {
       "6. Event storm",
       "7. The packaged CLI",
       "8. Local S3 store",
+      "9. Asynchronous invocations",
     ])
       expect(text).to.include(heading);
-    expect(GROUPS).to.have.length(8);
+    expect(GROUPS).to.have.length(9);
   });
 });
