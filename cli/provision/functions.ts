@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import type { PackagedFunction } from "../../build/package.ts";
 import { FUNCTION_ENV } from "../../handlers/common/function-env.ts";
+import { TRACKING_ENV } from "../../handlers/tracking/settings.ts";
 import { FUNCTION_KEYS, type FunctionKey, STACK_TAG_KEY } from "../config.ts";
 import { isNotFound, UserError } from "../errors.ts";
 import { isConflict, isRolePropagationError, isThrottle, waitFor, withRetry } from "../retry.ts";
@@ -53,8 +54,14 @@ export function desiredConfiguration(
   const base = { Role: arns(ctx).role(key), Handler: handler, Runtime: settings.runtime as Runtime };
   const table = { [FUNCTION_ENV.table]: names.table };
   switch (key) {
-    case "size-tracking":
-      return { ...base, Timeout: 60, MemorySize: 256, Environment: table };
+    case "size-tracking": {
+      // 60 s also covers incremental mode's first event on a bucket, which lists it once (a baseline).
+      const tracking: Record<string, string> =
+        settings.tracking === "incremental"
+          ? { [TRACKING_ENV.mode]: "incremental", [TRACKING_ENV.indexTable]: names.indexTable }
+          : { [TRACKING_ENV.mode]: "listing" };
+      return { ...base, Timeout: 60, MemorySize: 256, Environment: { ...table, ...tracking } };
+    }
     case "plotting":
       return {
         ...base,
