@@ -21,7 +21,7 @@ import { readTotal } from "../handlers/tracking/object-index/total-record.ts";
 import { RequestTally } from "../handlers/tracking/request-tally.ts";
 import type { AwsClients } from "./aws-clients.ts";
 import type { Settings, StackNames } from "./config.ts";
-import { UserError } from "./errors.ts";
+import { awsErrorName, UserError } from "./errors.ts";
 
 export function trackingContext(
   clients: Pick<AwsClients, "s3" | "dynamodb">,
@@ -103,7 +103,13 @@ export async function reconcile(
 /** Incremental mode: the index forgets the bucket (tracking it again starts from a fresh baseline). */
 export async function forget(context: TrackingContext, bucket: string): Promise<number> {
   if (context.settings.mode !== "incremental") return 0;
-  return forgetBucket(context, bucket);
+  try {
+    return await forgetBucket(context, bucket);
+  } catch (error) {
+    // No index table: nothing to forget.
+    if (awsErrorName(error) === "ResourceNotFoundException") return 0;
+    throw error;
+  }
 }
 
 /** Incremental mode: the buckets in the index and each one's running total, for `status`. */

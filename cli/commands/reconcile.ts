@@ -16,8 +16,9 @@ export const reconcileCommand: CommandSpec = {
     if (bucket !== undefined) validateBucketName(bucket, "--bucket");
     const names = await session.names();
     const context = trackingContext(session.clients, session.settings, names);
-    requireIncremental(context, "reconcile");
+    // A stack set up in incremental mode, asked without --tracking: the mismatch, with the way out.
     await requireSetUp(session);
+    requireIncremental(context, "reconcile");
     const reports = await output.step(
       `reconciling ${bucket ?? "every tracked bucket"} with a listing`,
       () => reconcile(context, baselineOwner(names.stack), bucket),

@@ -2,21 +2,38 @@
 // (and no other new one), S3 may invoke the tracker for it, its notification configuration gains our
 // entry beside its others — then writes a baseline record from one listing (seeding the index in
 // incremental mode). Attached before the baseline so no change made meanwhile is missed.
+
+import { TRACKING_ENV } from "../../handlers/tracking/settings.ts";
 import { validateBucketName } from "../aws-names.ts";
 import { UserError } from "../errors.ts";
 import { bucketExists } from "../provision/buckets.ts";
+import { getFunction } from "../provision/functions.ts";
 import { attachTracker } from "../provision/notifications.ts";
 import { ensureRoles } from "../provision/roles.ts";
 import type { Session } from "../session.ts";
 import { type Baseline, baseline, baselineOwner, trackingContext } from "../tracking.ts";
 import type { CommandSpec } from "./types.ts";
 
-/** The stack must exist (its tracker and role) before another bucket can be attached to it. */
+/**
+ * The stack must exist (its tracker and role) before another bucket can be attached to it, and track in
+ * the mode this command was given: an index seeded for a tracker that lists (or the reverse) would
+ * be work nobody reads.
+ */
 export async function requireSetUp(session: Session): Promise<void> {
   await session.account();
   const state = session.loadState();
   if (!state.completed.notifications) {
     throw new UserError("the stack is not set up yet (no tracker to attach)", "run s3size setup first");
+  }
+  const tracker = (await session.names()).functions["size-tracking"];
+  const deployed = await getFunction(session.clients.lambda, tracker);
+  if (!deployed) throw new UserError(`function ${tracker} does not exist`, "run s3size setup first");
+  const mode = deployed.Configuration?.Environment?.Variables?.[TRACKING_ENV.mode] ?? "listing";
+  if (mode !== session.settings.tracking) {
+    throw new UserError(
+      `the stack tracks in ${mode} mode, not ${session.settings.tracking}`,
+      `run s3size setup --tracking ${session.settings.tracking} to switch, or use --tracking ${mode} (S3SIZE_TRACKING)`,
+    );
   }
 }
 

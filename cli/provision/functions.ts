@@ -55,12 +55,14 @@ export function desiredConfiguration(
   const table = { [FUNCTION_ENV.table]: names.table };
   switch (key) {
     case "size-tracking": {
-      // 60 s also covers incremental mode's first event on a bucket, which lists it once (a baseline).
       const tracking: Record<string, string> =
         settings.tracking === "incremental"
           ? { [TRACKING_ENV.mode]: "incremental", [TRACKING_ENV.indexTable]: names.indexTable }
           : { [TRACKING_ENV.mode]: "listing" };
-      return { ...base, Timeout: 60, MemorySize: 256, Environment: { ...table, ...tracking } };
+      // Incremental mode's scheduled reconciliation lists every tracked bucket and walks its index in
+      // one invocation: 5 minutes leaves room for buckets of a few hundred thousand objects.
+      const timeout = settings.tracking === "incremental" ? 300 : 60;
+      return { ...base, Timeout: timeout, MemorySize: 256, Environment: { ...table, ...tracking } };
     }
     case "plotting":
       return {
