@@ -12,7 +12,7 @@ import {
   RemoveTargetsCommand,
 } from "@aws-sdk/client-eventbridge";
 import { STACK_TAG_KEY } from "../config.ts";
-import { UserError } from "../errors.ts";
+import { awsErrorName, httpStatusOf, UserError } from "../errors.ts";
 import {
   arns,
   change,
@@ -26,6 +26,10 @@ import {
 import { ensureInvokePermission, getFunction, removeInvokePermission } from "./functions.ts";
 
 const TARGET_ID = "s3size-size-tracking";
+
+const isAccessDenied = (error: unknown) =>
+  ["AccessDeniedException", "AccessDenied"].includes(awsErrorName(error) ?? "") ||
+  httpStatusOf(error) === 403;
 const PERMISSION_ID = "s3size-reconcile-schedule";
 
 export function reconcileRuleArn(ctx: Pick<ProvisionContext, "names" | "account" | "region">): string {
@@ -46,7 +50,15 @@ async function ruleIsOurs(ctx: ProvisionContext, arn: string): Promise<boolean> 
 }
 
 export async function ensureReconcileSchedule(ctx: ProvisionContext): Promise<void> {
-  if (ctx.settings.tracking !== "incremental") return destroyReconcileSchedule(ctx);
+  if (ctx.settings.tracking !== "incremental") {
+    try {
+      return await destroyReconcileSchedule(ctx);
+    } catch (error) {
+      // Listing mode needs no EventBridge: credentials without it must not stop setup or status.
+      if (isAccessDenied(error)) return;
+      throw error;
+    }
+  }
   const { events } = ctx.clients;
   const name = ctx.names.reconcileRule;
   const ruleArn = reconcileRuleArn(ctx);

@@ -224,6 +224,20 @@ describe("provision: the reconciliation schedule", () => {
   });
 });
 
+describe("provision: the reconciliation schedule in listing mode", () => {
+  it("needs no EventBridge permission: a denied DescribeRule leaves setup and status alone", async () => {
+    const { ctx, mocks } = fakeContext();
+    mocks.events.on(DescribeRuleCommand).rejects(awsError("AccessDeniedException", 400));
+    await ensureReconcileSchedule(ctx);
+    expect(ctx.changes).to.deep.equal([]);
+    const { ctx: incremental, mocks: denied } = fakeContext({ settings: { tracking: "incremental" } });
+    denied.events.on(DescribeRuleCommand).rejects(awsError("AccessDeniedException", 400));
+    expect(await ensureReconcileSchedule(incremental).catch((e: Error) => e.name)).to.equal(
+      "AccessDeniedException",
+    );
+  });
+});
+
 describe("provision: the object index table", () => {
   it("is not created in listing mode", async () => {
     const { ctx, sent } = fakeContext();
