@@ -159,6 +159,9 @@ describe("s3size tracking on the local cloud: incremental mode, track, reconcile
     await newestRecordShows(USER_BUCKET, 35);
     const history = await json("history", "--bucket", USER_BUCKET);
     expect(history.records.map((r: { totalSize: number }) => r.totalSize)).to.deep.equal([30, 35]);
+    const plot = await json("plot", "--bucket", USER_BUCKET, "--out", "user.png");
+    expect(plot.bytes).to.be.greaterThan(1000);
+    expect(new URL(plot.url).searchParams.get("bucket")).to.equal(USER_BUCKET);
   });
 
   it("repairs a tracked bucket's notification with setup, and reconciles the change it missed meanwhile", async () => {
@@ -242,6 +245,37 @@ describe("s3size tracking on the local cloud: incremental mode, track, reconcile
     const plot = await cli("track", `${DATA_BUCKET}-plots`);
     expect(plot.code).to.equal(1);
     expect(plot.stderr).to.include("is the stack's plot bucket");
+  });
+
+  it("lets the schedule invoke the tracker, which reconciles a change nobody was notified of", async () => {
+    // The data bucket loses its notification for one upload; setup repairs it, the schedule finds it.
+    await aws.s3.send(
+      new PutBucketNotificationConfigurationCommand({ Bucket: DATA_BUCKET, NotificationConfiguration: {} }),
+    );
+    await aws.s3.send(new PutObjectCommand({ Bucket: DATA_BUCKET, Key: "missed.txt", Body: "m".repeat(9) }));
+    // Minutes of 100 ms: "rate(5 minutes)" fires every half second.
+    cloud.realism.scheduleMinuteMs = 100;
+    try {
+      const run = await cli("setup", "--reconcile-schedule", "rate(5 minutes)");
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout).to.include("schedule s3size-reconcile (rate(5 minutes))");
+      let found: Record<string, { S?: string; N?: string }> | undefined;
+      for (let attempt = 0; attempt < 100 && !found; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const { Items } = await aws.dynamodb.send(
+          new QueryCommand({
+            TableName: "S3-object-size-history",
+            KeyConditionExpression: "bucket_name = :b",
+            ExpressionAttributeValues: { ":b": { S: DATA_BUCKET } },
+          }),
+        );
+        found = Items?.find((item) => item.event_name?.S === "s3size:Reconcile");
+      }
+      expect(found, "a record of the scheduled reconciliation").not.to.equal(undefined);
+      expect(Number(found!.total_size!.N)).to.equal(111);
+    } finally {
+      cloud.realism.scheduleMinuteMs = 60_000;
+    }
   });
 
   it("teardown untracks what it tracked and removes the index table and the schedule, never the user's bucket", async () => {
