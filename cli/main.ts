@@ -171,11 +171,11 @@ function buildProgram(io: MainIo, run: Run): Command & { loadCommand(name: strin
     const [envName, fallback] = SETTINGS_ENV[key];
     const description = `${envName} (default ${fallback || DERIVED_DEFAULTS[key]})`;
     if (key === "versioning") {
-      program.addOption(
-        new Option("--versioning", `turn versioning on for the data bucket (${description})`).helpGroup(
-          "Names and settings:",
-        ),
+      const flag = new Option(
+        "--versioning",
+        `turn versioning on for the data bucket (${envName}=on; default off)`,
       );
+      program.addOption(flag.helpGroup("Names and settings:"));
       continue;
     }
     program.addOption(
