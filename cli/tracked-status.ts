@@ -1,5 +1,6 @@
 // What `status` says about tracking: the mode, the buckets the tracker serves (the data bucket and
 // those `track` added), and in incremental mode each one's running total in the index.
+import { countOf } from "./commands/setup.ts";
 import { awsErrorName } from "./errors.ts";
 import { trackedBucketsOf } from "./provision/roles.ts";
 import type { Session } from "./session.ts";
@@ -21,7 +22,7 @@ export function trackingLines(status: TrackingStatus, dataBucket: string): strin
       const size =
         entry.totalSize === undefined
           ? ""
-          : `: ${entry.totalSize} bytes in ${entry.objectCount} objects${entry.baselineRunning ? " (baseline running)" : ""}`;
+          : `: ${entry.totalSize} bytes in ${countOf(entry.objectCount ?? 0, "object")}${entry.baselineRunning ? " (baseline running)" : ""}`;
       return `  tracked bucket ${entry.bucket}${role}${size}`;
     }),
   ];

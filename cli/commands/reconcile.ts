@@ -1,9 +1,11 @@
 // `s3size reconcile [--bucket <name>]`: lists each tracked bucket once, compares it with the incremental
 // index, fixes the index and the running total, writes a record where they differed and reports the
 // drift (incremental mode only: listing mode has no index to drift).
+
 import type { DriftReport } from "../../handlers/tracking/object-index/reconcile.ts";
 import { validateBucketName } from "../aws-names.ts";
 import { baselineOwner, reconcile, requireIncremental, trackingContext } from "../tracking.ts";
+import { countOf } from "./setup.ts";
 import { requireSetUp } from "./track.ts";
 import type { CommandSpec } from "./types.ts";
 
@@ -36,7 +38,7 @@ const drifted = (report: DriftReport) => report.added + report.removed + report.
 export function describeDrift(report: DriftReport): string {
   const head = `${report.bucket}: ${report.keysListed} keys listed, ${report.keysIndexed} indexed`;
   if (!drifted(report))
-    return `${head}; no drift (${report.after.totalSize} bytes in ${report.after.objectCount} objects)`;
+    return `${head}; no drift (${report.after.totalSize} bytes in ${countOf(report.after.objectCount, "object")})`;
   const examples = report.examples
     .slice(0, 5)
     .map((example) => `${example.key} (${example.kind}, ${example.bytes} bytes)`)

@@ -12,6 +12,7 @@ import { attachTracker } from "../provision/notifications.ts";
 import { ensureRoles } from "../provision/roles.ts";
 import type { Session } from "../session.ts";
 import { type Baseline, baseline, baselineOwner, trackingContext } from "../tracking.ts";
+import { countOf } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
 /**
@@ -85,9 +86,9 @@ export async function runTrack(
 export function describeBaseline(result: Baseline): string {
   switch (result.outcome) {
     case "recorded":
-      return `${result.record.totalSize} bytes in ${result.record.objectCount} objects`;
+      return `${result.record.totalSize} bytes in ${countOf(result.record.objectCount, "object")}`;
     case "already-baselined":
-      return `indexed already: ${result.total.totalSize} bytes in ${result.total.objectCount} objects`;
+      return `indexed already: ${result.total.totalSize} bytes in ${countOf(result.total.objectCount, "object")}`;
     case "in-progress":
       return `another baseline runs since ${new Date(result.since).toISOString()} (${result.owner})`;
   }
