@@ -8,7 +8,7 @@ import {
   type NotificationConfiguration,
   PutBucketNotificationConfigurationCommand,
 } from "@aws-sdk/client-s3";
-import { isNotFound } from "../errors.ts";
+import { awsErrorName, isNotFound, UserError } from "../errors.ts";
 import { bucketExists } from "./buckets.ts";
 import { arns, change, type ProvisionContext, read } from "./context.ts";
 import { ensureInvokePermission, getFunction, removeInvokePermission } from "./functions.ts";
@@ -83,14 +83,48 @@ export async function attachTracker(ctx: ProvisionContext, bucket: string): Prom
     [...(current[0]!.Events ?? [])].sort().join() === [...S3_EVENTS].sort().join() &&
     !current[0]!.Filter;
   if (upToDate) return;
-  await change(ctx, `notify ${ctx.names.functions["size-tracking"]} of changes in ${bucket}`, () =>
-    ctx.clients.s3.send(
-      new PutBucketNotificationConfigurationCommand({
-        Bucket: bucket,
-        NotificationConfiguration: mergeNotifications(existing, (entry) => isOurs(ctx, entry), ours),
-      }),
-    ),
-  );
+  try {
+    await change(ctx, `notify ${ctx.names.functions["size-tracking"]} of changes in ${bucket}`, () =>
+      ctx.clients.s3.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: bucket,
+          NotificationConfiguration: mergeNotifications(existing, (entry) => isOurs(ctx, entry), ours),
+        }),
+      ),
+    );
+  } catch (error) {
+    const rivals = overlappingConfigurations(existing, (entry) => isOurs(ctx, entry));
+    if (awsErrorName(error) === "InvalidArgument" && rivals.length > 0) {
+      throw new UserError(
+        `${bucket} already sends object creations or removals to ${rivals.join(", ")}: S3 refuses a second configuration for the same events`,
+        "S3 allows one destination per event type and prefix: send them to an SNS topic or EventBridge that both can follow, or narrow that configuration with a prefix or suffix",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * The bucket's other configurations that take some of our events with any prefix or suffix (ours has
+ * none, so every filter overlaps it): S3 refuses the merged configuration because of them.
+ */
+export function overlappingConfigurations(
+  existing: NotificationConfiguration,
+  isOursEntry: (entry: LambdaFunctionConfiguration) => boolean,
+): string[] {
+  const takesOurs = (events: string[] | undefined) =>
+    (events ?? []).some((event) => /^s3:Object(Created|Removed):/.test(event) || event === "s3:*");
+  const entries: Array<{ Id?: string; Events?: string[]; arn?: string }> = [
+    ...(existing.LambdaFunctionConfigurations ?? [])
+      .filter((entry) => !isOursEntry(entry))
+      .map((entry) => ({ ...entry, arn: entry.LambdaFunctionArn })),
+    ...(existing.QueueConfigurations ?? []).map((entry) => ({ ...entry, arn: entry.QueueArn })),
+    ...(existing.TopicConfigurations ?? []).map((entry) => ({ ...entry, arn: entry.TopicArn })),
+  ];
+  return entries
+    .filter((entry) => takesOurs(entry.Events))
+    .map((entry) => (entry.Id ? `${entry.arn} (configuration ${entry.Id})` : String(entry.arn)));
 }
 
 /**

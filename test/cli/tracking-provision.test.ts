@@ -88,6 +88,32 @@ describe("provision: attaching the tracker to any bucket", () => {
     });
   });
 
+  it("explains S3's refusal of overlapping configurations, naming the bucket's own that takes the same events", async () => {
+    const { ctx, mocks } = fakeContext();
+    mocks.lambda.on(GetPolicyCommand).rejects(awsError("ResourceNotFoundException", 404));
+    mocks.s3.on(GetBucketNotificationConfigurationCommand).resolves({
+      LambdaFunctionConfigurations: [OTHER],
+      QueueConfigurations: [{ ...QUEUE, Id: "audit" }],
+      TopicConfigurations: [
+        { TopicArn: "arn:aws:sns:eu-west-1:1:t", Events: ["s3:ReducedRedundancyLostObject"] },
+      ],
+    });
+    mocks.s3
+      .on(PutBucketNotificationConfigurationCommand)
+      .rejects(
+        awsError(
+          "InvalidArgument",
+          400,
+          "Configurations overlap. Configurations on the same bucket cannot share a common event type.",
+        ),
+      );
+    const error = (await attachTracker(ctx, BUCKET).catch((e: Error) => e)) as Error;
+    expect(error).to.be.instanceOf(UserError);
+    expect(error.message).to.equal(
+      `${BUCKET} already sends object creations or removals to ${OTHER.LambdaFunctionArn} (configuration theirs), ${QUEUE.QueueArn} (configuration audit): S3 refuses a second configuration for the same events`,
+    );
+  });
+
   it("changes nothing when the bucket already notifies the tracker under its permission", async () => {
     const { ctx, mocks, mutations } = fakeContext();
     mocks.lambda.on(GetPolicyCommand).resolves({
