@@ -7,8 +7,9 @@ import { TRACKING_ENV } from "../../handlers/tracking/settings.ts";
 import { validateBucketName } from "../aws-names.ts";
 import { UserError } from "../errors.ts";
 import { bucketExists } from "../provision/buckets.ts";
+import type { ProvisionContext } from "../provision/context.ts";
 import { getFunction } from "../provision/functions.ts";
-import { attachTracker } from "../provision/notifications.ts";
+import { attachTracker, detachTracker } from "../provision/notifications.ts";
 import { ensureRoles } from "../provision/roles.ts";
 import type { Session } from "../session.ts";
 import { type Baseline, baseline, baselineOwner, trackingContext } from "../tracking.ts";
@@ -70,10 +71,17 @@ export async function runTrack(
     ctx.progress = update;
     await ensureRoles(ctx);
   });
-  await output.step(`attach the tracker to ${bucket}`, async (update) => {
-    ctx.progress = update;
-    await attachTracker(ctx, bucket);
-  });
+  try {
+    await output.step(`attach the tracker to ${bucket}`, async (update) => {
+      ctx.progress = update;
+      await attachTracker(ctx, bucket);
+    });
+  } catch (error) {
+    // Refused (say, by the bucket's own configuration): leave nothing half-attached behind, so the
+    // next setup does not trip over it. A crash instead leaves the record, which untrack follows.
+    if (!alreadyTracked) await undoTrack(session, ctx, bucket);
+    throw error;
+  }
   const context = trackingContext(session.clients, session.settings, names);
   const result = await output.step(
     `baseline of ${bucket} (${session.settings.tracking} mode)`,
@@ -81,6 +89,13 @@ export async function runTrack(
     describeBaseline,
   );
   return { bucket, baseline: result, alreadyTracked };
+}
+
+async function undoTrack(session: Session, ctx: ProvisionContext, bucket: string): Promise<void> {
+  await detachTracker(ctx, bucket);
+  ctx.state.tracked = (ctx.state.tracked ?? []).filter((name) => name !== bucket);
+  session.store.save(ctx.state);
+  await ensureRoles(ctx);
 }
 
 export function describeBaseline(result: Baseline): string {

@@ -16,10 +16,12 @@ import {
   PutBucketNotificationConfigurationCommand,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
+import { CreateQueueCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import type { AwsClients } from "../../cli/aws-clients.ts";
 import { type LocalCloud, startLocalCloud } from "../../local/index.ts";
-import { cloudClients, DEMO_SLEEP_MS, leftovers, runCli } from "./run-cli.ts";
+import { clientsFor } from "../local/cloud.ts";
+import { cloudClients, DEMO_SLEEP_MS, expectOneLineError, leftovers, runCli } from "./run-cli.ts";
 
 const DATA_BUCKET = "testbucket-000000000000-us-east-1";
 const USER_BUCKET = "user-photos-000";
@@ -247,6 +249,56 @@ describe("s3size tracking on the local cloud: incremental mode, track, reconcile
     expect(plot.stderr).to.include("is the stack's plot bucket");
   });
 
+  it("explains S3's refusal when the bucket already sends the same events elsewhere, and leaves nothing attached", async () => {
+    const busy = "busy-bucket-000";
+    const { sqs } = clientsFor(cloud.endpoint);
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: "audit" }));
+    const queueArn = "arn:aws:sqs:us-east-1:000000000000:audit";
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl,
+        Attributes: {
+          Policy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "s3.amazonaws.com" },
+                Action: "sqs:SendMessage",
+                Resource: queueArn,
+                Condition: { ArnLike: { "aws:SourceArn": `arn:aws:s3:::${busy}` } },
+              },
+            ],
+          }),
+        },
+      }),
+    );
+    await aws.s3.send(new CreateBucketCommand({ Bucket: busy }));
+    await aws.s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: busy,
+        NotificationConfiguration: {
+          QueueConfigurations: [{ Id: "audit", QueueArn: queueArn, Events: ["s3:ObjectCreated:*"] }],
+        },
+      }),
+    );
+    expectOneLineError(
+      await cli("track", busy),
+      new RegExp(
+        `${busy} already sends object creations or removals to ${queueArn} \\(configuration audit\\)`,
+      ),
+      /SNS topic or EventBridge/,
+    );
+    expect(await permissionIds()).not.to.include(`s3size-s3-invoke-${busy}`);
+    expect(await trackerPolicy()).not.to.include(busy);
+    const status = await json("status");
+    expect(status.tracking.buckets.map((b: { bucket: string }) => b.bucket)).to.deep.equal([DATA_BUCKET]);
+    const { QueueConfigurations } = await aws.s3.send(
+      new GetBucketNotificationConfigurationCommand({ Bucket: busy }),
+    );
+    expect(QueueConfigurations?.map((c) => c.Id)).to.deep.equal(["audit"]);
+  });
+
   it("lets the schedule invoke the tracker, which reconciles a change nobody was notified of", async () => {
     // The data bucket loses its notification for one upload; setup repairs it, the schedule finds it.
     await aws.s3.send(
@@ -286,7 +338,7 @@ describe("s3size tracking on the local cloud: incremental mode, track, reconcile
     expect(run.stdout).to.include(`remove the notification of ${USER_BUCKET}`);
     expect(run.stdout).to.include(`delete index table ${INDEX_TABLE}`);
     expect(run.stdout).to.include("delete schedule s3size-reconcile");
-    expect(await leftovers(aws)).to.deep.equal([`bucket ${USER_BUCKET}`]);
+    expect(await leftovers(aws)).to.deep.equal(["bucket busy-bucket-000", `bucket ${USER_BUCKET}`]);
     const notification = await aws.s3.send(
       new GetBucketNotificationConfigurationCommand({ Bucket: USER_BUCKET }),
     );
