@@ -1,11 +1,14 @@
 // The one place that builds the CLI's AWS clients: endpoint, region, credentials from the standard chain
 // (never from flags), SDK retries, and a log of every call so convergence can be checked and reported.
 import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { fromEnv, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
@@ -20,6 +23,9 @@ export interface AwsClients {
   sts: STSClient;
   apigateway: APIGatewayClient;
   logs: CloudWatchLogsClient;
+  sns: SNSClient;
+  sqs: SQSClient;
+  cloudwatch: CloudWatchClient;
   /** Every command sent through these clients, in order (one entry per logical call, not per retry). */
   calls: CallRecord[];
 }
@@ -127,6 +133,9 @@ export function createAwsClients(target: ClientTarget): AwsClients {
     sts: new STSClient(base("sts")),
     apigateway: new APIGatewayClient(base("apigateway")),
     logs: new CloudWatchLogsClient(base("logs")),
+    sns: new SNSClient(base("sns")),
+    sqs: new SQSClient(base("sqs")),
+    cloudwatch: new CloudWatchClient(base("cloudwatch")),
   };
   for (const [service, client] of Object.entries(clients)) recordCalls(client, service, calls);
   return { ...clients, calls };

@@ -15,6 +15,9 @@ export const SERVICE_IDS = {
   sts: "STS",
   apigateway: "API Gateway",
   logs: "CloudWatch Logs",
+  sns: "SNS",
+  sqs: "SQS",
+  cloudwatch: "CloudWatch",
 } as const;
 export type ServiceKey = keyof typeof SERVICE_IDS;
 

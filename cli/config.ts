@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { DEFAULT_TABLE_NAME } from "../handlers/common/history.ts";
 import { type AwsProfile, resolveRegion, type Sourced } from "./aws-config.ts";
-import { validateBucketName, validateNames } from "./aws-names.ts";
+import { validateBucketName, validateMessagingNames, validateNames } from "./aws-names.ts";
 import { UserError } from "./errors.ts";
 import { parseWholeNumber } from "./flag-values.ts";
 
@@ -50,6 +50,12 @@ export interface Settings {
   driverWaitMs: number;
   apiRateLimit: number;
   apiBurstLimit: number;
+  topicName: string;
+  failureQueue: string;
+  /** An address to subscribe to the topic; undefined keeps the one state.json records, "" removes it. */
+  notifyEmail?: string;
+  trackerRetries: number;
+  trackerMaxEventAgeSeconds: number;
 }
 
 /** Every setting with its environment name and default: the source of `.env.example` and the README. */
@@ -69,6 +75,11 @@ export const SETTINGS_ENV = {
   apiRateLimit: ["S3SIZE_API_RATE_LIMIT", "10"],
   apiBurstLimit: ["S3SIZE_API_BURST_LIMIT", "20"],
   stateDir: ["S3SIZE_STATE_DIR", ".s3size"],
+  topicName: ["S3SIZE_TOPIC_NAME", "s3size-events"],
+  failureQueue: ["S3SIZE_FAILURE_QUEUE", "s3size-failures"],
+  notifyEmail: ["S3SIZE_NOTIFY_EMAIL", ""],
+  trackerRetries: ["S3SIZE_TRACKER_RETRIES", "2"],
+  trackerMaxEventAgeSeconds: ["S3SIZE_TRACKER_MAX_EVENT_AGE_SECONDS", "21600"],
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS_ENV;
@@ -136,6 +147,17 @@ export function resolveSettings(
     driverWaitMs: integerSetting("driverWaitMs", pick("driverWaitMs"), 0, 600_000),
     apiRateLimit: integerSetting("apiRateLimit", pick("apiRateLimit"), 1, 10_000),
     apiBurstLimit: integerSetting("apiBurstLimit", pick("apiBurstLimit"), 1, 5_000),
+    topicName: pick("topicName"),
+    failureQueue: pick("failureQueue"),
+    notifyEmail: flags.notifyEmail ?? (env[SETTINGS_ENV.notifyEmail[0]] || undefined),
+    // Lambda's own limits for asynchronous invocations: 0–2 retries, 60 s to 6 hours of age.
+    trackerRetries: integerSetting("trackerRetries", pick("trackerRetries"), 0, 2),
+    trackerMaxEventAgeSeconds: integerSetting(
+      "trackerMaxEventAgeSeconds",
+      pick("trackerMaxEventAgeSeconds"),
+      60,
+      21_600,
+    ),
   };
   validateSettings(settings);
   return settings;
@@ -170,6 +192,7 @@ export function validateSettings(s: Settings): void {
   if (s.dataBucket && !s.plotBucket)
     validateBucketName(`${s.dataBucket}-plots`, "the plot bucket (data bucket + -plots)");
   validateNames(s);
+  validateMessagingNames(s);
   if (!NODE_RUNTIMES.includes(s.runtime)) {
     throw new UserError(
       `unsupported runtime "${s.runtime}"`,
@@ -211,6 +234,10 @@ export interface StackNames {
   logGroups: Record<FunctionKey, string>;
   api: string;
   stage: string;
+  topic: string;
+  failureQueue: string;
+  /** The CloudWatch alarm on the tracker's Errors. */
+  errorsAlarm: string;
 }
 
 export const STACK_TAG_KEY = "s3size:stack";
@@ -233,5 +260,8 @@ export function stackNames(s: Settings, account: string): StackNames {
     logGroups: per((key) => `/aws/lambda/${functions[key]}`),
     api: s.apiName,
     stage: s.stage,
+    topic: s.topicName,
+    failureQueue: s.failureQueue,
+    errorsAlarm: `${functions["size-tracking"]}-errors`,
   };
 }

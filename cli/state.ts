@@ -23,6 +23,8 @@ export interface StackState {
   invokeUrl?: string;
   /** Set before changing the API's methods, cleared after the stage points at a new deployment. */
   apiNeedsDeployment?: boolean;
+  /** The address `--notify-email` subscribed to the topic, kept until another (or "") is given. */
+  notifyEmail?: string;
   updatedAt?: string;
 }
 

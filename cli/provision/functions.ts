@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import type { PackagedFunction } from "../../build/package.ts";
 import { FUNCTION_ENV } from "../../handlers/common/function-env.ts";
+import { NOTIFY_ENV } from "../../handlers/tracking/notify.ts";
 import { FUNCTION_KEYS, type FunctionKey, STACK_TAG_KEY } from "../config.ts";
 import { isNotFound, UserError } from "../errors.ts";
 import { isConflict, isRolePropagationError, isThrottle, waitFor, withRetry } from "../retry.ts";
@@ -54,7 +55,12 @@ export function desiredConfiguration(
   const table = { [FUNCTION_ENV.table]: names.table };
   switch (key) {
     case "size-tracking":
-      return { ...base, Timeout: 60, MemorySize: 256, Environment: table };
+      return {
+        ...base,
+        Timeout: 60,
+        MemorySize: 256,
+        Environment: { ...table, [NOTIFY_ENV.topicArn]: arns(ctx).topic },
+      };
     case "plotting":
       return {
         ...base,

@@ -64,8 +64,15 @@ export function rolePolicies(
         Action: ["s3:ListBucket"],
         Resource: [arn.bucket(dataBucket)],
       },
-      { Sid: "WriteHistory", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: [arn.table] },
+      {
+        Sid: "WriteHistory",
+        Effect: "Allow",
+        // Query: the newest record, which a superseded listing yields to and a notification's previous total.
+        Action: ["dynamodb:PutItem", "dynamodb:Query"],
+        Resource: [arn.table],
+      },
       logs("size-tracking"),
+      ...trackerMessagingStatements(ctx),
     ),
     plotting: document(
       {
@@ -93,6 +100,20 @@ export function rolePolicies(
       logs("driver"),
     ),
   };
+}
+
+/**
+ * The tracker's grants for issue 11: it publishes each change and failure to the topic, and Lambda sends
+ * its failed events to the queue with the tracker's role (so the role needs it, as AWS requires).
+ */
+export function trackerMessagingStatements(
+  ctx: Pick<ProvisionContext, "names" | "account" | "region">,
+): PolicyStatement[] {
+  const arn = arns(ctx);
+  return [
+    { Sid: "PublishEvents", Effect: "Allow", Action: ["sns:Publish"], Resource: [arn.topic] },
+    { Sid: "SendFailures", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn.failureQueue] },
+  ];
 }
 
 /** IAM returns policy documents URL-encoded; compare them as data, not text. */

@@ -1,13 +1,17 @@
 // The setup order of SPEC §2, each step with its ensure and its destroy; teardown walks it backwards.
+import { destroyAlarm, ensureAlarm } from "./alarm.ts";
 import { destroyApi, ensureApi } from "./api.ts";
 import { checkBuckets, destroyBuckets, ensureBuckets } from "./buckets.ts";
 import type { ProvisionContext } from "./context.ts";
 import { destroyDriverEnv, ensureDriverEnv } from "./driver-env.ts";
+import { destroyFailureDestination, ensureFailureDestination } from "./failure-destination.ts";
+import { destroyFailureQueue, ensureFailureQueue } from "./failure-queue.ts";
 import { destroyFunctions, ensureFunctions } from "./functions.ts";
 import { destroyLogGroups, ensureLogGroups } from "./log-groups.ts";
 import { destroyNotifications, ensureNotifications } from "./notifications.ts";
 import { destroyRoles, ensureRoles } from "./roles.ts";
 import { checkTable, destroyTable, ensureTable } from "./table.ts";
+import { destroyTopic, ensureTopic } from "./topic.ts";
 
 export interface Step {
   name: string;
@@ -20,9 +24,19 @@ export interface Step {
 export const STEPS: Step[] = [
   { name: "buckets", label: "buckets", ensure: ensureBuckets, destroy: destroyBuckets },
   { name: "table", label: "history table", ensure: ensureTable, destroy: destroyTable },
+  // Before the roles and functions that name them; the destination and alarm once the tracker exists.
+  { name: "topic", label: "notification topic", ensure: ensureTopic, destroy: destroyTopic },
+  { name: "failure-queue", label: "failure queue", ensure: ensureFailureQueue, destroy: destroyFailureQueue },
   { name: "roles", label: "roles and policies", ensure: ensureRoles, destroy: destroyRoles },
   { name: "log-groups", label: "log groups", ensure: ensureLogGroups, destroy: destroyLogGroups },
   { name: "functions", label: "functions", ensure: ensureFunctions, destroy: destroyFunctions },
+  {
+    name: "failure-destination",
+    label: "tracker's retries and failure destination",
+    ensure: ensureFailureDestination,
+    destroy: destroyFailureDestination,
+  },
+  { name: "alarm", label: "tracker errors alarm", ensure: ensureAlarm, destroy: destroyAlarm },
   {
     name: "notifications",
     label: "S3 notifications",
