@@ -2,7 +2,9 @@
 // steps dry (they list what they would change instead of changing it), with the console links. Exits
 // 3 when anything is missing or drifted, so scripts can tell a complete stack from a broken one.
 import { EXIT } from "../errors.ts";
+import { alarmState } from "../provision/alarm.ts";
 import { STEPS } from "../provision/steps.ts";
+import { emailSubscriptionState } from "../provision/topic.ts";
 import { printLinks } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
@@ -17,6 +19,9 @@ export const statusCommand: CommandSpec = {
       await step.ensure(ctx);
       steps.push({ name: step.name, upToDate: ctx.changes.length === 0, missingOrDrifted: ctx.changes });
     }
+    const watch = await session.provisionContext(structuredClone(state), true);
+    const alarm = await alarmState(watch);
+    const email = await emailSubscriptionState(watch);
     const document = {
       account: identity.account,
       arn: identity.arn,
@@ -28,6 +33,8 @@ export const statusCommand: CommandSpec = {
       upToDate: steps.every((step) => step.upToDate),
       steps,
       invokeUrl: state.invokeUrl,
+      alarm,
+      emailSubscription: email ?? null,
     };
     output.result(document, () => {
       output.line(
@@ -38,6 +45,9 @@ export const statusCommand: CommandSpec = {
           `${step.upToDate ? "✔" : "✖"} ${step.name}${step.upToDate ? "" : `: setup would ${step.missingOrDrifted.join("; ")}`}`,
         );
       }
+      output.line(`alarm ${alarm.name}: ${alarm.state}${alarm.reason ? ` (${alarm.reason})` : ""}`);
+      if (email)
+        output.line(`email ${email.address}: ${emailStateText(email.state, Boolean(session.endpoint))}`);
       output.line(
         document.upToDate ? "everything is set up" : "run s3size setup to create or repair what is missing",
       );
@@ -46,3 +56,11 @@ export const statusCommand: CommandSpec = {
     return document.upToDate ? EXIT.ok : EXIT.notUpToDate;
   },
 };
+
+function emailStateText(state: "pending" | "confirmed" | "missing", local: boolean): string {
+  if (state === "pending") {
+    return `pending confirmation (${local ? "s3size notifications shows the link" : "click the link in the email AWS sent"})`;
+  }
+  if (state === "missing") return "not subscribed (setup subscribes it)";
+  return "confirmed";
+}

@@ -112,3 +112,23 @@ export async function destroyAlarm(ctx: ProvisionContext): Promise<void> {
     if (!isNotFound(error)) throw error;
   }
 }
+
+export interface AlarmState {
+  name: string;
+  /** OK, ALARM or INSUFFICIENT_DATA; "missing" when setup has not made it. */
+  state: string;
+  reason?: string;
+  since?: string;
+}
+
+/** For `status`: the alarm's state, why, and since when. */
+export async function alarmState(ctx: ProvisionContext): Promise<AlarmState> {
+  const alarm = await findAlarm(ctx);
+  if (!alarm) return { name: ctx.names.errorsAlarm, state: "missing" };
+  return {
+    name: ctx.names.errorsAlarm,
+    state: alarm.StateValue ?? "INSUFFICIENT_DATA",
+    ...(alarm.StateReason ? { reason: alarm.StateReason } : {}),
+    ...(alarm.StateUpdatedTimestamp ? { since: alarm.StateUpdatedTimestamp.toISOString() } : {}),
+  };
+}

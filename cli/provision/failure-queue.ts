@@ -99,3 +99,21 @@ export async function destroyFailureQueue(ctx: ProvisionContext): Promise<void> 
     if (!isQueueMissing(error)) throw error;
   }
 }
+
+/** How many failed events the queue holds (visible or being looked at); undefined without a queue. */
+export async function failureQueueDepth(sqs: SQSClient, name: string): Promise<number | undefined> {
+  const url = await failureQueueUrl(sqs, name);
+  if (!url) return undefined;
+  const { Attributes = {} } = await read(() =>
+    sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
+    ),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
