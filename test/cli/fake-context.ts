@@ -26,6 +26,9 @@ export function fakeContext(
     sts: mockClient(clients.sts),
     apigateway: mockClient(clients.apigateway),
     logs: mockClient(clients.logs),
+    sns: mockClient(clients.sns),
+    sqs: mockClient(clients.sqs),
+    cloudwatch: mockClient(clients.cloudwatch),
   };
   const settings: Settings = { ...resolveSettings({ region }, {}, "/tmp"), ...options.settings };
   const state: StackState = { ...emptyState(settings.stack, region), ...options.state };
