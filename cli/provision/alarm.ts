@@ -1,5 +1,6 @@
 // The CloudWatch alarm on the tracker's Errors (Sum ≥ 1 over one minute): it tells the topic, and so
-// the subscribed address, when the tracker starts failing and again when it recovers.
+// the subscribed address, when the tracker starts failing. No OK action: a new alarm goes from
+// INSUFFICIENT_DATA to OK within a minute, and every setup would mail "OK" for nothing.
 import {
   DeleteAlarmsCommand,
   DescribeAlarmsCommand,
@@ -31,7 +32,6 @@ export function wantedAlarm(ctx: ProvisionContext): PutMetricAlarmCommandInput {
     TreatMissingData: "notBreaching",
     ActionsEnabled: true,
     AlarmActions: [topic],
-    OKActions: [topic],
   };
 }
 
