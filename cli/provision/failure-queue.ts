@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { STACK_TAG_KEY } from "../config.ts";
 import { awsErrorName, isNotFound, UserError } from "../errors.ts";
+import { type RetryCondition, withRetry } from "../retry.ts";
 import { change, hasStackTag, type ProvisionContext, read, stackTags } from "./context.ts";
 
 /** The attributes setup keeps: 14 days' retention, encrypted at rest with SQS's own keys. */
@@ -24,6 +25,9 @@ export function isQueueMissing(error: unknown): boolean {
   const name = awsErrorName(error) ?? "";
   return ["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"].includes(name) || isNotFound(error);
 }
+
+export const isQueueDeletedRecently: RetryCondition = (error) =>
+  ["QueueDeletedRecently", "AWS.SimpleQueueService.QueueDeletedRecently"].includes(awsErrorName(error) ?? "");
 
 /** The queue's URL, or undefined when there is no queue of that name. */
 export async function failureQueueUrl(sqs: SQSClient, name: string): Promise<string | undefined> {
@@ -44,28 +48,45 @@ function notOurs(ctx: ProvisionContext): string {
   return `queue ${ctx.names.failureQueue}: it does not carry the tag ${STACK_TAG_KEY}=${ctx.names.stack}`;
 }
 
+/** Refuses, before setup changes anything, a queue of the stack's name that another owner made. */
+export async function checkFailureQueue(ctx: ProvisionContext, knownUrl?: string): Promise<void> {
+  const url = knownUrl ?? (await failureQueueUrl(ctx.clients.sqs, ctx.names.failureQueue));
+  if (!url || (await queueIsOurs(ctx, url))) return;
+  throw new UserError(
+    `${notOurs(ctx)}, so setup will not send the tracker's failures there`,
+    "choose another name with --failure-queue (S3SIZE_FAILURE_QUEUE), or tag it if it is this stack's",
+  );
+}
+
 export async function ensureFailureQueue(ctx: ProvisionContext): Promise<void> {
   const { sqs } = ctx.clients;
   const name = ctx.names.failureQueue;
   const url = await failureQueueUrl(sqs, name);
   if (!url) {
+    // A teardown and a setup in the same minute meet SQS's rule: a deleted queue's name stays taken 60 s.
     await change(ctx, `create queue ${name}`, () =>
-      sqs.send(
-        new CreateQueueCommand({
-          QueueName: name,
-          Attributes: FAILURE_QUEUE_ATTRIBUTES,
-          tags: stackTags(ctx.names),
-        }),
+      withRetry(
+        () =>
+          sqs.send(
+            new CreateQueueCommand({
+              QueueName: name,
+              Attributes: FAILURE_QUEUE_ATTRIBUTES,
+              tags: stackTags(ctx.names),
+            }),
+          ),
+        {
+          when: [isQueueDeletedRecently],
+          attempts: 16,
+          baseDelayMs: 1000,
+          maxDelayMs: 5000,
+          onRetry: () =>
+            ctx.progress(`SQS keeps a deleted queue's name for 60 s: waiting to create ${name} again`),
+        },
       ),
     );
     return;
   }
-  if (!(await queueIsOurs(ctx, url))) {
-    throw new UserError(
-      `${notOurs(ctx)}, so setup will not send the tracker's failures there`,
-      "choose another name with --failure-queue (S3SIZE_FAILURE_QUEUE), or tag it if it is this stack's",
-    );
-  }
+  await checkFailureQueue(ctx, url);
   const { Attributes = {} } = await read(() =>
     sqs.send(
       new GetQueueAttributesCommand({

@@ -5,13 +5,13 @@ import { checkBuckets, destroyBuckets, ensureBuckets } from "./buckets.ts";
 import type { ProvisionContext } from "./context.ts";
 import { destroyDriverEnv, ensureDriverEnv } from "./driver-env.ts";
 import { destroyFailureDestination, ensureFailureDestination } from "./failure-destination.ts";
-import { destroyFailureQueue, ensureFailureQueue } from "./failure-queue.ts";
+import { checkFailureQueue, destroyFailureQueue, ensureFailureQueue } from "./failure-queue.ts";
 import { destroyFunctions, ensureFunctions } from "./functions.ts";
 import { destroyLogGroups, ensureLogGroups } from "./log-groups.ts";
 import { destroyNotifications, ensureNotifications } from "./notifications.ts";
 import { destroyRoles, ensureRoles } from "./roles.ts";
 import { checkTable, destroyTable, ensureTable } from "./table.ts";
-import { destroyTopic, ensureTopic } from "./topic.ts";
+import { checkTopic, destroyTopic, ensureTopic } from "./topic.ts";
 
 export interface Step {
   name: string;
@@ -51,6 +51,8 @@ export const STEPS: Step[] = [
 export async function preflight(ctx: ProvisionContext): Promise<void> {
   await checkBuckets(ctx);
   await checkTable(ctx);
+  await checkTopic(ctx);
+  await checkFailureQueue(ctx);
 }
 
 export const STEP_NAMES = ["account", ...STEPS.map((step) => step.name)];

@@ -48,6 +48,15 @@ function notOurs(ctx: ProvisionContext): string {
   return `topic ${ctx.names.topic}: it does not carry the tag ${STACK_TAG_KEY}=${ctx.names.stack}`;
 }
 
+/** Refuses, before setup changes anything, a topic of the stack's name that another owner made. */
+export async function checkTopic(ctx: ProvisionContext): Promise<void> {
+  if (!(await topicAttributes(ctx)) || (await topicIsOurs(ctx))) return;
+  throw new UserError(
+    `${notOurs(ctx)}, so setup will not publish to it`,
+    "choose another name with --topic-name (S3SIZE_TOPIC_NAME), or tag it if it is this stack's",
+  );
+}
+
 export async function ensureTopic(ctx: ProvisionContext): Promise<void> {
   const { sns } = ctx.clients;
   const topicArn = arns(ctx).topic;
@@ -63,12 +72,7 @@ export async function ensureTopic(ctx: ProvisionContext): Promise<void> {
       ),
     );
   } else {
-    if (!(await topicIsOurs(ctx))) {
-      throw new UserError(
-        `${notOurs(ctx)}, so setup will not publish to it`,
-        "choose another name with --topic-name (S3SIZE_TOPIC_NAME), or tag it if it is this stack's",
-      );
-    }
+    await checkTopic(ctx);
     if (attributes.DisplayName !== TOPIC_DISPLAY_NAME) {
       await change(ctx, `name the sender of ${ctx.names.topic}'s emails ${TOPIC_DISPLAY_NAME}`, () =>
         sns.send(

@@ -43,9 +43,13 @@ describe("s3size CLI end to end on the local cloud", function () {
       "account",
       "buckets",
       "table",
+      "topic",
+      "failure-queue",
       "roles",
       "log-groups",
       "functions",
+      "failure-destination",
+      "alarm",
       "notifications",
       "api",
       "driver-env",
@@ -64,6 +68,7 @@ describe("s3size CLI end to end on the local cloud", function () {
       1, 1, 0, 1,
     ]);
     expect(doc.api.max.totalSize).to.equal(27);
+    expect(doc.failures, "the demo's failed tracker events").to.equal(0);
     expect(doc.plotPath).to.equal(join(work, "demo.png"));
     expect(readFileSync(doc.plotPath).subarray(1, 4).toString()).to.equal("PNG");
   });
@@ -139,9 +144,12 @@ describe("s3size CLI end to end on the local cloud", function () {
     ).to.deep.equal([]);
     expect(actions["size-tracking"]).to.deep.equal([
       "dynamodb:PutItem",
+      "dynamodb:Query",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
       "s3:ListBucket",
+      "sns:Publish",
+      "sqs:SendMessage",
     ]);
     expect(actions.plotting).to.deep.equal([
       "dynamodb:Query",

@@ -71,7 +71,7 @@ describe("s3size notifications, failure queue and alarm on the local cloud (issu
     cloud = await startLocalCloud({
       stateDir: join(work, "cloud"),
       port: 0,
-      realism: { asyncRetryDelayMs: 100, alarmMinuteMs: 1000 },
+      realism: { asyncRetryDelayMs: 100, alarmMinuteMs: 1000, queueNameReuseMs: 2000 },
     });
     const setup = await cli("setup", "--notify-email", "grader@example.com");
     expect(setup.code, setup.stderr).to.equal(0);
@@ -274,5 +274,12 @@ describe("s3size notifications, failure queue and alarm on the local cloud (issu
     expect((await clients().sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []).to.deep.equal([]);
     const { MetricAlarms = [] } = await clients().cloudwatch.send(new DescribeAlarmsCommand({}));
     expect(MetricAlarms).to.deep.equal([]);
+  });
+
+  it("sets up again right after a teardown, waiting while SQS keeps the deleted queue's name", async () => {
+    const setup = await cli("setup");
+    expect(setup.code, setup.stderr).to.equal(0);
+    expect(setup.calls.filter((c) => c.command === "CreateQueue").length).to.be.greaterThan(1);
+    expect((await cli("teardown", "--yes")).code).to.equal(0);
   });
 });

@@ -163,8 +163,11 @@ describe("s3size policy", function () {
     ]);
     expect(analysis.grantedButUnused.map((grant: { action: string }) => grant.action)).to.deep.equal([
       "s3:ListBucket",
+      "dynamodb:Query",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      "sns:Publish",
+      "sqs:SendMessage",
     ]);
 
     const human = await runCli(["policy", "--role", role, "--endpoint-url", test.cloud.endpoint], {

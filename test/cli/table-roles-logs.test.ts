@@ -115,9 +115,12 @@ describe("provision: roles", () => {
     const actions = (key: keyof typeof policies) => policies[key].Statement.flatMap((s) => s.Action).sort();
     expect(actions("size-tracking")).to.deep.equal([
       "dynamodb:PutItem",
+      "dynamodb:Query",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
       "s3:ListBucket",
+      "sns:Publish",
+      "sqs:SendMessage",
     ]);
     expect(actions("plotting")).to.deep.equal([
       "dynamodb:Query",
@@ -136,7 +139,7 @@ describe("provision: roles", () => {
     const all = Object.values(policies).flatMap((p) => p.Statement);
     expect(all.flatMap((s) => s.Action).filter((a) => a.includes("*") || /scan/i.test(a))).to.deep.equal([]);
     for (const resource of all.flatMap((s) => s.Resource))
-      expect(resource).to.match(/^arn:aws:(s3|dynamodb|logs):/);
+      expect(resource).to.match(/^arn:aws:(s3|dynamodb|logs|sns|sqs):/);
     expect(policies.driver.Statement[0]!.Resource).to.deep.equal([
       `arn:aws:s3:::${ctx.names.dataBucket}/assignment1.txt`,
       `arn:aws:s3:::${ctx.names.dataBucket}/assignment2.txt`,
