@@ -3,6 +3,7 @@
 // 3 when anything is missing or drifted, so scripts can tell a complete stack from a broken one.
 import { EXIT } from "../errors.ts";
 import { alarmState } from "../provision/alarm.ts";
+import { failureQueueDepth } from "../provision/failure-queue.ts";
 import { STEPS } from "../provision/steps.ts";
 import { emailSubscriptionState } from "../provision/topic.ts";
 import { printLinks } from "./setup.ts";
@@ -22,6 +23,7 @@ export const statusCommand: CommandSpec = {
     const watch = await session.provisionContext(structuredClone(state), true);
     const alarm = await alarmState(watch);
     const email = await emailSubscriptionState(watch);
+    const failures = await failureQueueDepth(session.clients.sqs, watch.names.failureQueue);
     const document = {
       account: identity.account,
       arn: identity.arn,
@@ -35,6 +37,7 @@ export const statusCommand: CommandSpec = {
       invokeUrl: state.invokeUrl,
       alarm,
       emailSubscription: email ?? null,
+      failedEvents: failures ?? null,
     };
     output.result(document, () => {
       output.line(
@@ -46,6 +49,8 @@ export const statusCommand: CommandSpec = {
         );
       }
       output.line(`alarm ${alarm.name}: ${alarm.state}${alarm.reason ? ` (${alarm.reason})` : ""}`);
+      if (failures)
+        output.line(`${failures} failed tracker events in ${watch.names.failureQueue} (s3size failures)`);
       if (email)
         output.line(`email ${email.address}: ${emailStateText(email.state, Boolean(session.endpoint))}`);
       output.line(
