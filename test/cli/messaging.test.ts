@@ -207,6 +207,8 @@ describe("s3size notifications, failure queue and alarm on the local cloud (issu
     expect(failures[0]).to.include({ condition: "RetriesExhausted", attempts: 3 });
     expect(failures[0]!.keys).to.deep.equal(["during outage.txt"]);
     expect(failures[0]!.error).to.match(/ResourceNotFoundException/);
+    const status = JSON.parse((await cli("status", "--json")).stdout);
+    expect(status.failedEvents).to.equal(1);
     // One failure message per failed attempt, and the alarm's own notification.
     await receiveUntil(
       (all) => trackerMessages("failure").length >= 3 && all.some((e) => e.Subject?.startsWith("ALARM:")),
