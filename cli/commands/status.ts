@@ -6,7 +6,7 @@ import { alarmState } from "../provision/alarm.ts";
 import { failureQueueDepth } from "../provision/failure-queue.ts";
 import { STEPS } from "../provision/steps.ts";
 import { emailSubscriptionState } from "../provision/topic.ts";
-import { printLinks } from "./setup.ts";
+import { countOf, printLinks } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
 export const statusCommand: CommandSpec = {
@@ -50,7 +50,9 @@ export const statusCommand: CommandSpec = {
       }
       output.line(`alarm ${alarm.name}: ${alarm.state}${alarm.reason ? ` (${alarm.reason})` : ""}`);
       if (failures)
-        output.line(`${failures} failed tracker events in ${watch.names.failureQueue} (s3size failures)`);
+        output.line(
+          `${countOf(failures, "failed tracker event")} in ${watch.names.failureQueue} (s3size failures)`,
+        );
       if (email)
         output.line(`email ${email.address}: ${emailStateText(email.state, Boolean(session.endpoint))}`);
       output.line(
