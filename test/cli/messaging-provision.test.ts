@@ -248,3 +248,26 @@ describe("the tracker's role (issue 11's grants)", () => {
     expect(rolePolicies(ctx).plotting.Statement.flatMap((s) => s.Action)).not.to.include("sns:Publish");
   });
 });
+
+describe("issue 11's settings", () => {
+  it("refuses a malformed address, topic name, queue name or retry count before any call", async () => {
+    const { resolveSettings } = await import("../../cli/config.ts");
+    const refused = (flags: Record<string, string>) => {
+      try {
+        resolveSettings({ region: "us-east-1", ...flags }, {}, "/tmp");
+        return undefined;
+      } catch (error) {
+        return error as UserError;
+      }
+    };
+    expect(refused({ notifyEmail: "grader" })?.message).to.match(/invalid email address "grader"/);
+    expect(refused({ topicName: "events.fifo" })?.message).to.match(/invalid topic name/);
+    expect(refused({ failureQueue: "x".repeat(81) })?.message).to.match(/invalid queue name/);
+    expect(refused({ trackerRetries: "3" })?.message).to.match(/--tracker-retries/);
+    expect(refused({ trackerMaxEventAgeSeconds: "59" })?.message).to.match(/--tracker-max-event-age-seconds/);
+    expect(refused({ notifyEmail: "" })).to.equal(undefined);
+    expect(
+      resolveSettings({ region: "us-east-1" }, { S3SIZE_NOTIFY_EMAIL: "a@b.io" }, "/tmp").notifyEmail,
+    ).to.equal("a@b.io");
+  });
+});
