@@ -88,6 +88,7 @@ export type SettingKey = keyof typeof SETTINGS_ENV;
 export const DERIVED_DEFAULTS: Partial<Record<SettingKey, string>> = {
   dataBucket: "testbucket-<account>-<region>",
   plotBucket: "<data bucket>-plots",
+  notifyEmail: "the address an earlier setup subscribed, else none",
 };
 
 /** The command-line flag of a setting: dataBucket → --data-bucket (commander maps it back). */
