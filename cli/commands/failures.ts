@@ -15,6 +15,7 @@ import { EXIT, UserError } from "../errors.ts";
 import { failureQueueUrl } from "../provision/failure-queue.ts";
 import { isConflict, isThrottle, withRetry } from "../retry.ts";
 import type { Session } from "../session.ts";
+import { countOf } from "./setup.ts";
 import { askOnTerminal } from "./teardown.ts";
 import type { CommandSpec } from "./types.ts";
 
@@ -196,11 +197,11 @@ export const failuresCommand: CommandSpec = {
           results.push({ ...entry, redrive: error ?? "succeeded" });
         }
       } else if (opts.purge && entries.length > 0) {
-        const question = `delete ${entries.length} failed event${entries.length === 1 ? "" : "s"} from ${names.failureQueue}? [y/N] `;
+        const question = `delete ${countOf(entries.length, "failed event")} from ${names.failureQueue}? [y/N] `;
         if (!session.options.yes) {
           if (!session.io.stdinIsTTY) {
             throw new UserError(
-              `--purge would delete ${entries.length} failed events and cannot ask for confirmation`,
+              `--purge would delete ${countOf(entries.length, "failed event")} and cannot ask for confirmation`,
               "run it again with --yes",
             );
           }
@@ -240,14 +241,14 @@ export const failuresCommand: CommandSpec = {
           [false, false, false],
         );
         output.line(
-          `${entries.length} failed event${entries.length === 1 ? "" : "s"}; run again with --redrive once the cause is fixed`,
+          `${countOf(entries.length, "failed event")}; run again with --redrive once the cause is fixed`,
         );
       } else if (opts.redrive) {
         output.line(
           `${entries.length - left} redriven and removed, ${left} still failing (kept in the queue)`,
         );
       } else {
-        output.line(`deleted ${entries.length} failed event${entries.length === 1 ? "" : "s"}`);
+        output.line(`deleted ${countOf(entries.length, "failed event")}`);
       }
     });
     return opts.redrive && left > 0 ? EXIT.failure : EXIT.ok;

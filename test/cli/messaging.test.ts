@@ -261,7 +261,11 @@ describe("s3size notifications, failure queue and alarm on the local cloud (issu
         MessageBody: JSON.stringify({ timestamp: "2026-01-01T00:00:00Z" }),
       }),
     );
-    expectOneLineError(await cli("failures", "--purge"), /--purge would delete 1 failed events/, /--yes/);
+    expectOneLineError(
+      await cli("failures", "--purge"),
+      /--purge would delete 1 failed event and cannot ask/,
+      /--yes/,
+    );
     const purge = await cli("failures", "--purge", "--yes");
     expect(purge.code, purge.stderr).to.equal(0);
     expect(purge.stdout).to.match(/deleted 1 failed event/);
