@@ -4,6 +4,7 @@ import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -23,6 +24,7 @@ export interface AwsClients {
   sts: STSClient;
   apigateway: APIGatewayClient;
   logs: CloudWatchLogsClient;
+  events: EventBridgeClient;
   sns: SNSClient;
   sqs: SQSClient;
   cloudwatch: CloudWatchClient;
@@ -133,6 +135,7 @@ export function createAwsClients(target: ClientTarget): AwsClients {
     sts: new STSClient(base("sts")),
     apigateway: new APIGatewayClient(base("apigateway")),
     logs: new CloudWatchLogsClient(base("logs")),
+    events: new EventBridgeClient(base("events")),
     sns: new SNSClient(base("sns")),
     sqs: new SQSClient(base("sqs")),
     cloudwatch: new CloudWatchClient(base("cloudwatch")),

@@ -15,6 +15,7 @@ export const SERVICE_IDS = {
   sts: "STS",
   apigateway: "API Gateway",
   logs: "CloudWatch Logs",
+  events: "EventBridge",
   sns: "SNS",
   sqs: "SQS",
   cloudwatch: "CloudWatch",

@@ -6,6 +6,7 @@ import { alarmState } from "../provision/alarm.ts";
 import { failureQueueDepth } from "../provision/failure-queue.ts";
 import { STEPS } from "../provision/steps.ts";
 import { emailSubscriptionState } from "../provision/topic.ts";
+import { trackedBucketsStatus, trackingLines } from "../tracked-status.ts";
 import { countOf, printLinks } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
@@ -35,6 +36,7 @@ export const statusCommand: CommandSpec = {
       upToDate: steps.every((step) => step.upToDate),
       steps,
       invokeUrl: state.invokeUrl,
+      tracking: await trackedBucketsStatus(session, state),
       alarm,
       emailSubscription: email ?? null,
       failedEvents: failures ?? null,
@@ -43,6 +45,7 @@ export const statusCommand: CommandSpec = {
       output.line(
         `account ${identity.account} (${identity.arn}), ${session.describeTarget()}, stack ${session.settings.stack}`,
       );
+      for (const line of trackingLines(document.tracking, document.names.dataBucket)) output.line(line);
       for (const step of steps) {
         output.line(
           `${step.upToDate ? "✔" : "✖"} ${step.name}${step.upToDate ? "" : `: setup would ${step.missingOrDrifted.join("; ")}`}`,

@@ -19,6 +19,7 @@ import {
 import type { PackagedFunction } from "../../build/package.ts";
 import { FUNCTION_ENV } from "../../handlers/common/function-env.ts";
 import { NOTIFY_ENV } from "../../handlers/tracking/notify.ts";
+import { TRACKING_ENV } from "../../handlers/tracking/settings.ts";
 import { FUNCTION_KEYS, type FunctionKey, STACK_TAG_KEY } from "../config.ts";
 import { isNotFound, UserError } from "../errors.ts";
 import { isConflict, isRolePropagationError, isThrottle, waitFor, withRetry } from "../retry.ts";
@@ -54,13 +55,22 @@ export function desiredConfiguration(
   const base = { Role: arns(ctx).role(key), Handler: handler, Runtime: settings.runtime as Runtime };
   const table = { [FUNCTION_ENV.table]: names.table };
   switch (key) {
-    case "size-tracking":
+    case "size-tracking": {
+      const tracking: Record<string, string> =
+        settings.tracking === "incremental"
+          ? { [TRACKING_ENV.mode]: "incremental", [TRACKING_ENV.indexTable]: names.indexTable }
+          : { [TRACKING_ENV.mode]: "listing" };
+      // Incremental mode's scheduled reconciliation lists every tracked bucket and walks its index in
+      // one invocation: 5 minutes leaves room for buckets of a few hundred thousand objects.
+      const timeout = settings.tracking === "incremental" ? 300 : 60;
+      const notify = { [NOTIFY_ENV.topicArn]: arns(ctx).topic };
       return {
         ...base,
-        Timeout: 60,
+        Timeout: timeout,
         MemorySize: 256,
-        Environment: { ...table, [NOTIFY_ENV.topicArn]: arns(ctx).topic },
+        Environment: { ...table, ...tracking, ...notify },
       };
+    }
     case "plotting":
       return {
         ...base,

@@ -7,11 +7,14 @@ import { destroyDriverEnv, ensureDriverEnv } from "./driver-env.ts";
 import { destroyFailureDestination, ensureFailureDestination } from "./failure-destination.ts";
 import { checkFailureQueue, destroyFailureQueue, ensureFailureQueue } from "./failure-queue.ts";
 import { destroyFunctions, ensureFunctions } from "./functions.ts";
+import { destroyIndexTable, ensureIndexTable } from "./index-table.ts";
 import { destroyLogGroups, ensureLogGroups } from "./log-groups.ts";
 import { destroyNotifications, ensureNotifications } from "./notifications.ts";
+import { destroyReconcileSchedule, ensureReconcileSchedule } from "./reconcile-schedule.ts";
 import { destroyRoles, ensureRoles } from "./roles.ts";
 import { checkTable, destroyTable, ensureTable } from "./table.ts";
 import { checkTopic, destroyTopic, ensureTopic } from "./topic.ts";
+import { destroyTrackedBuckets, ensureTrackedBuckets } from "./tracked-buckets.ts";
 
 export interface Step {
   name: string;
@@ -24,6 +27,7 @@ export interface Step {
 export const STEPS: Step[] = [
   { name: "buckets", label: "buckets", ensure: ensureBuckets, destroy: destroyBuckets },
   { name: "table", label: "history table", ensure: ensureTable, destroy: destroyTable },
+  { name: "index-table", label: "object index table", ensure: ensureIndexTable, destroy: destroyIndexTable },
   // Before the roles and functions that name them; the destination and alarm once the tracker exists.
   { name: "topic", label: "notification topic", ensure: ensureTopic, destroy: destroyTopic },
   { name: "failure-queue", label: "failure queue", ensure: ensureFailureQueue, destroy: destroyFailureQueue },
@@ -42,6 +46,18 @@ export const STEPS: Step[] = [
     label: "S3 notifications",
     ensure: ensureNotifications,
     destroy: destroyNotifications,
+  },
+  {
+    name: "tracked-buckets",
+    label: "tracked buckets",
+    ensure: ensureTrackedBuckets,
+    destroy: destroyTrackedBuckets,
+  },
+  {
+    name: "reconcile-schedule",
+    label: "reconciliation schedule",
+    ensure: ensureReconcileSchedule,
+    destroy: destroyReconcileSchedule,
   },
   { name: "api", label: "REST API", ensure: ensureApi, destroy: destroyApi },
   { name: "driver-env", label: "driver's API URL", ensure: ensureDriverEnv, destroy: destroyDriverEnv },

@@ -43,6 +43,7 @@ describe("s3size CLI end to end on the local cloud", function () {
       "account",
       "buckets",
       "table",
+      "index-table",
       "topic",
       "failure-queue",
       "roles",
@@ -51,6 +52,8 @@ describe("s3size CLI end to end on the local cloud", function () {
       "failure-destination",
       "alarm",
       "notifications",
+      "tracked-buckets",
+      "reconcile-schedule",
       "api",
       "driver-env",
     ]);
@@ -147,7 +150,9 @@ describe("s3size CLI end to end on the local cloud", function () {
       "dynamodb:Query",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      "s3:GetBucketVersioning",
       "s3:ListBucket",
+      "s3:ListBucketVersions",
       "sns:Publish",
       "sqs:SendMessage",
     ]);
@@ -163,6 +168,7 @@ describe("s3size CLI end to end on the local cloud", function () {
       "logs:CreateLogStream",
       "logs:PutLogEvents",
       "s3:DeleteObject",
+      "s3:ListBucket",
       "s3:PutObject",
     ]);
   });

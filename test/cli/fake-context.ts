@@ -26,6 +26,7 @@ export function fakeContext(
     sts: mockClient(clients.sts),
     apigateway: mockClient(clients.apigateway),
     logs: mockClient(clients.logs),
+    events: mockClient(clients.events),
     sns: mockClient(clients.sns),
     sqs: mockClient(clients.sqs),
     cloudwatch: mockClient(clients.cloudwatch),
