@@ -86,12 +86,16 @@ export async function leftovers(clients: AwsClients): Promise<string[]> {
     new DescribeLogGroupsCommand({ logGroupNamePrefix: "/aws/lambda/" }),
   );
   for (const group of groups.logGroups ?? []) left.push(`log group ${group.logGroupName}`);
-  for (const topic of (await clients.sns.send(new ListTopicsCommand({}))).Topics ?? [])
-    left.push(`topic ${topic.TopicArn}`);
-  for (const url of (await clients.sqs.send(new ListQueuesCommand({}))).QueueUrls ?? [])
-    left.push(`queue ${url}`);
-  for (const alarm of (await clients.cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? [])
-    left.push(`alarm ${alarm.AlarmName}`);
+  // The stack's topic, queue and alarm (a user's own queue, say an S3 destination, is not the stack's).
+  const topics = await clients.sns.send(new ListTopicsCommand({}));
+  for (const topic of topics.Topics ?? []) {
+    const name = topic.TopicArn!.split(":").at(-1)!;
+    if (name.startsWith("s3size")) left.push(`topic ${name}`);
+  }
+  const queues = await clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: "s3size" }));
+  for (const url of queues.QueueUrls ?? []) left.push(`queue ${url.split("/").at(-1)}`);
+  const alarms = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: "s3size" }));
+  for (const alarm of alarms.MetricAlarms ?? []) left.push(`alarm ${alarm.AlarmName}`);
   return left;
 }
 
