@@ -11,7 +11,7 @@ import {
 } from "../handlers/tracking/settings.ts";
 import { parseSchedule } from "../local/events/schedule.ts";
 import { type AwsProfile, resolveRegion, type Sourced } from "./aws-config.ts";
-import { validateBucketName, validateNames } from "./aws-names.ts";
+import { validateBucketName, validateMessagingNames, validateNames } from "./aws-names.ts";
 import { UserError } from "./errors.ts";
 import { parseWholeNumber } from "./flag-values.ts";
 
@@ -66,6 +66,12 @@ export interface Settings {
   reconcileSchedule: string;
   /** Versioning on for the data bucket (then every version's bytes count). */
   versioning: boolean;
+  topicName: string;
+  failureQueue: string;
+  /** An address to subscribe to the topic; undefined keeps the one state.json records, "" removes it. */
+  notifyEmail?: string;
+  trackerRetries: number;
+  trackerMaxEventAgeSeconds: number;
 }
 
 /** Every setting with its environment name and default: the source of `.env.example` and the README. */
@@ -89,6 +95,11 @@ export const SETTINGS_ENV = {
   indexTable: ["S3SIZE_INDEX_TABLE", DEFAULT_INDEX_TABLE_NAME],
   reconcileSchedule: ["S3SIZE_RECONCILE_SCHEDULE", "rate(1 day)"],
   versioning: ["S3SIZE_VERSIONING", "off"],
+  topicName: ["S3SIZE_TOPIC_NAME", "s3size-events"],
+  failureQueue: ["S3SIZE_FAILURE_QUEUE", "s3size-failures"],
+  notifyEmail: ["S3SIZE_NOTIFY_EMAIL", ""],
+  trackerRetries: ["S3SIZE_TRACKER_RETRIES", "2"],
+  trackerMaxEventAgeSeconds: ["S3SIZE_TRACKER_MAX_EVENT_AGE_SECONDS", "21600"],
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS_ENV;
@@ -97,6 +108,7 @@ export type SettingKey = keyof typeof SETTINGS_ENV;
 export const DERIVED_DEFAULTS: Partial<Record<SettingKey, string>> = {
   dataBucket: "testbucket-<account>-<region>",
   plotBucket: "<data bucket>-plots",
+  notifyEmail: "the address an earlier setup subscribed, else none",
 };
 
 /** The command-line flag of a setting: dataBucket → --data-bucket (commander maps it back). */
@@ -160,6 +172,17 @@ export function resolveSettings(
     indexTable: pick("indexTable"),
     reconcileSchedule: pick("reconcileSchedule"),
     versioning: switchSetting("versioning", pick("versioning")),
+    topicName: pick("topicName"),
+    failureQueue: pick("failureQueue"),
+    notifyEmail: flags.notifyEmail ?? (env[SETTINGS_ENV.notifyEmail[0]] || undefined),
+    // Lambda's own limits for asynchronous invocations: 0–2 retries, 60 s to 6 hours of age.
+    trackerRetries: integerSetting("trackerRetries", pick("trackerRetries"), 0, 2),
+    trackerMaxEventAgeSeconds: integerSetting(
+      "trackerMaxEventAgeSeconds",
+      pick("trackerMaxEventAgeSeconds"),
+      60,
+      21_600,
+    ),
   };
   validateSettings(settings);
   return settings;
@@ -204,6 +227,7 @@ export function validateSettings(s: Settings): void {
   if (s.dataBucket && !s.plotBucket)
     validateBucketName(`${s.dataBucket}-plots`, "the plot bucket (data bucket + -plots)");
   validateNames(s);
+  validateMessagingNames(s);
   if (!NODE_RUNTIMES.includes(s.runtime)) {
     throw new UserError(
       `unsupported runtime "${s.runtime}"`,
@@ -261,6 +285,10 @@ export interface StackNames {
   logGroups: Record<FunctionKey, string>;
   api: string;
   stage: string;
+  topic: string;
+  failureQueue: string;
+  /** The CloudWatch alarm on the tracker's Errors. */
+  errorsAlarm: string;
 }
 
 export const STACK_TAG_KEY = "s3size:stack";
@@ -285,5 +313,8 @@ export function stackNames(s: Settings, account: string): StackNames {
     logGroups: per((key) => `/aws/lambda/${functions[key]}`),
     api: s.apiName,
     stage: s.stage,
+    topic: s.topicName,
+    failureQueue: s.failureQueue,
+    errorsAlarm: `${functions["size-tracking"]}-errors`,
   };
 }

@@ -8,6 +8,7 @@ import { awsErrorName, UserError } from "../errors.ts";
 import { parseWholeNumber } from "../flag-values.ts";
 import { invokeUrl } from "../provision/api.ts";
 import { ensureDriverEnv } from "../provision/driver-env.ts";
+import { failureQueueDepth } from "../provision/failure-queue.ts";
 import { isConflict, isThrottle, withRetry } from "../retry.ts";
 import type { Session } from "../session.ts";
 import { writeOutputFile } from "../state.ts";
@@ -88,7 +89,10 @@ export const demoCommand: CommandSpec = {
       },
       (bytes) => `${bytes.length} bytes`,
     );
+    // Lambda sends an event here only after its retries (minutes on AWS): this counts what has arrived.
+    const failures = await failureQueueDepth(session.clients.sqs, names.failureQueue);
     const document = {
+      failures: failures ?? null,
       bucket: result.bucket,
       before: result.before,
       history: result.history,
@@ -116,6 +120,11 @@ export const demoCommand: CommandSpec = {
         );
       }
       output.line(`plot saved to ${outPath}`);
+      if (failures !== undefined) {
+        output.line(
+          `failed tracker events: ${failures} in ${names.failureQueue}${failures > 0 ? " (s3size failures lists them)" : ""}`,
+        );
+      }
     });
     return 0;
   },

@@ -1,7 +1,7 @@
 // `s3size setup`: every resource in dependency order, each step get-or-create and recorded in
 // state.json as it completes; a second run with nothing changed makes no mutating call.
 import { mutatingCalls } from "../aws-clients.ts";
-import { stackLinks } from "../console-links.ts";
+import { messagingLinks, stackLinks } from "../console-links.ts";
 import { preflight, STEPS } from "../provision/steps.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./types.ts";
@@ -98,6 +98,10 @@ export function printLinks(session: Session, apiId?: string): void {
   output.line("console links:");
   for (const link of stackLinks(state.names, settings.region, apiId ?? state.apiId))
     output.line(`  ${link.what}: ${link.url}`);
+  if (state.account && state.names.topic) {
+    for (const link of messagingLinks(state.names, settings.region, state.account))
+      output.line(`  ${link.what}: ${link.url}`);
+  }
 }
 
 export const setupCommand: CommandSpec = {

@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import type { PackagedFunction } from "../../build/package.ts";
 import { FUNCTION_ENV } from "../../handlers/common/function-env.ts";
+import { NOTIFY_ENV } from "../../handlers/tracking/notify.ts";
 import { TRACKING_ENV } from "../../handlers/tracking/settings.ts";
 import { FUNCTION_KEYS, type FunctionKey, STACK_TAG_KEY } from "../config.ts";
 import { isNotFound, UserError } from "../errors.ts";
@@ -62,7 +63,13 @@ export function desiredConfiguration(
       // Incremental mode's scheduled reconciliation lists every tracked bucket and walks its index in
       // one invocation: 5 minutes leaves room for buckets of a few hundred thousand objects.
       const timeout = settings.tracking === "incremental" ? 300 : 60;
-      return { ...base, Timeout: timeout, MemorySize: 256, Environment: { ...table, ...tracking } };
+      const notify = { [NOTIFY_ENV.topicArn]: arns(ctx).topic };
+      return {
+        ...base,
+        Timeout: timeout,
+        MemorySize: 256,
+        Environment: { ...table, ...tracking, ...notify },
+      };
     }
     case "plotting":
       return {

@@ -83,6 +83,7 @@ export function rolePolicies(
         buckets: trackedBucketsOf(ctx),
       }),
       logs("size-tracking"),
+      ...trackerMessagingStatements(ctx),
     ),
     plotting: document(
       {
@@ -124,6 +125,20 @@ export function trackedBucketsOf(
   ctx: Pick<ProvisionContext, "names"> & Partial<Pick<ProvisionContext, "state">>,
 ): string[] {
   return [ctx.names.dataBucket, ...(ctx.state?.tracked ?? []).filter((b) => b !== ctx.names.dataBucket)];
+}
+
+/**
+ * The tracker's grants for issue 11: it publishes each change and failure to the topic, and Lambda sends
+ * its failed events to the queue with the tracker's role (so the role needs it, as AWS requires).
+ */
+export function trackerMessagingStatements(
+  ctx: Pick<ProvisionContext, "names" | "account" | "region">,
+): PolicyStatement[] {
+  const arn = arns(ctx);
+  return [
+    { Sid: "PublishEvents", Effect: "Allow", Action: ["sns:Publish"], Resource: [arn.topic] },
+    { Sid: "SendFailures", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn.failureQueue] },
+  ];
 }
 
 /** IAM returns policy documents URL-encoded; compare them as data, not text. */

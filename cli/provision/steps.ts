@@ -1,8 +1,11 @@
 // The setup order of SPEC §2, each step with its ensure and its destroy; teardown walks it backwards.
+import { destroyAlarm, ensureAlarm } from "./alarm.ts";
 import { destroyApi, ensureApi } from "./api.ts";
 import { checkBuckets, destroyBuckets, ensureBuckets } from "./buckets.ts";
 import type { ProvisionContext } from "./context.ts";
 import { destroyDriverEnv, ensureDriverEnv } from "./driver-env.ts";
+import { destroyFailureDestination, ensureFailureDestination } from "./failure-destination.ts";
+import { checkFailureQueue, destroyFailureQueue, ensureFailureQueue } from "./failure-queue.ts";
 import { destroyFunctions, ensureFunctions } from "./functions.ts";
 import { destroyIndexTable, ensureIndexTable } from "./index-table.ts";
 import { destroyLogGroups, ensureLogGroups } from "./log-groups.ts";
@@ -10,6 +13,7 @@ import { destroyNotifications, ensureNotifications } from "./notifications.ts";
 import { destroyReconcileSchedule, ensureReconcileSchedule } from "./reconcile-schedule.ts";
 import { destroyRoles, ensureRoles } from "./roles.ts";
 import { checkTable, destroyTable, ensureTable } from "./table.ts";
+import { checkTopic, destroyTopic, ensureTopic } from "./topic.ts";
 import { destroyTrackedBuckets, ensureTrackedBuckets } from "./tracked-buckets.ts";
 
 export interface Step {
@@ -24,9 +28,19 @@ export const STEPS: Step[] = [
   { name: "buckets", label: "buckets", ensure: ensureBuckets, destroy: destroyBuckets },
   { name: "table", label: "history table", ensure: ensureTable, destroy: destroyTable },
   { name: "index-table", label: "object index table", ensure: ensureIndexTable, destroy: destroyIndexTable },
+  // Before the roles and functions that name them; the destination and alarm once the tracker exists.
+  { name: "topic", label: "notification topic", ensure: ensureTopic, destroy: destroyTopic },
+  { name: "failure-queue", label: "failure queue", ensure: ensureFailureQueue, destroy: destroyFailureQueue },
   { name: "roles", label: "roles and policies", ensure: ensureRoles, destroy: destroyRoles },
   { name: "log-groups", label: "log groups", ensure: ensureLogGroups, destroy: destroyLogGroups },
   { name: "functions", label: "functions", ensure: ensureFunctions, destroy: destroyFunctions },
+  {
+    name: "failure-destination",
+    label: "tracker's retries and failure destination",
+    ensure: ensureFailureDestination,
+    destroy: destroyFailureDestination,
+  },
+  { name: "alarm", label: "tracker errors alarm", ensure: ensureAlarm, destroy: destroyAlarm },
   {
     name: "notifications",
     label: "S3 notifications",
@@ -53,6 +67,8 @@ export const STEPS: Step[] = [
 export async function preflight(ctx: ProvisionContext): Promise<void> {
   await checkBuckets(ctx);
   await checkTable(ctx);
+  await checkTopic(ctx);
+  await checkFailureQueue(ctx);
 }
 
 export const STEP_NAMES = ["account", ...STEPS.map((step) => step.name)];

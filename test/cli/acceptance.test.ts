@@ -44,9 +44,13 @@ describe("s3size CLI end to end on the local cloud", function () {
       "buckets",
       "table",
       "index-table",
+      "topic",
+      "failure-queue",
       "roles",
       "log-groups",
       "functions",
+      "failure-destination",
+      "alarm",
       "notifications",
       "tracked-buckets",
       "reconcile-schedule",
@@ -67,6 +71,7 @@ describe("s3size CLI end to end on the local cloud", function () {
       1, 1, 0, 1,
     ]);
     expect(doc.api.max.totalSize).to.equal(27);
+    expect(doc.failures, "the demo's failed tracker events").to.equal(0);
     expect(doc.plotPath).to.equal(join(work, "demo.png"));
     expect(readFileSync(doc.plotPath).subarray(1, 4).toString()).to.equal("PNG");
   });
@@ -148,6 +153,8 @@ describe("s3size CLI end to end on the local cloud", function () {
       "s3:GetBucketVersioning",
       "s3:ListBucket",
       "s3:ListBucketVersions",
+      "sns:Publish",
+      "sqs:SendMessage",
     ]);
     expect(actions.plotting).to.deep.equal([
       "dynamodb:Query",

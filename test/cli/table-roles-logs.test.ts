@@ -121,6 +121,8 @@ describe("provision: roles", () => {
       "s3:GetBucketVersioning",
       "s3:ListBucket",
       "s3:ListBucketVersions",
+      "sns:Publish",
+      "sqs:SendMessage",
     ]);
     expect(actions("plotting")).to.deep.equal([
       "dynamodb:Query",
@@ -140,7 +142,7 @@ describe("provision: roles", () => {
     const all = Object.values(policies).flatMap((p) => p.Statement);
     expect(all.flatMap((s) => s.Action).filter((a) => a.includes("*") || /scan/i.test(a))).to.deep.equal([]);
     for (const resource of all.flatMap((s) => s.Resource))
-      expect(resource).to.match(/^arn:aws:(s3|dynamodb|logs):/);
+      expect(resource).to.match(/^arn:aws:(s3|dynamodb|logs|sns|sqs):/);
     expect(policies.driver.Statement[0]!.Resource).to.deep.equal([
       `arn:aws:s3:::${ctx.names.dataBucket}/assignment1.txt`,
       `arn:aws:s3:::${ctx.names.dataBucket}/assignment2.txt`,
