@@ -8,10 +8,11 @@ import { awsErrorName, UserError } from "../errors.ts";
 import { parseWholeNumber } from "../flag-values.ts";
 import { invokeUrl } from "../provision/api.ts";
 import { ensureDriverEnv } from "../provision/driver-env.ts";
+import { STEPS } from "../provision/steps.ts";
 import { isConflict, isThrottle, withRetry } from "../retry.ts";
 import type { Session } from "../session.ts";
 import { writeOutputFile } from "../state.ts";
-import { runSetup } from "./setup.ts";
+import { printLinks, runSetup } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
 export interface DemoOptions {
@@ -21,7 +22,10 @@ export interface DemoOptions {
 
 async function ensureSetUp(session: Session): Promise<void> {
   await session.account();
-  if (session.loadState().completed["driver-env"]) return;
+  const { completed } = session.loadState();
+  // The demo needs the driver; on the local cloud, setup also completes steps a newer s3size added.
+  const complete = STEPS.every((step) => completed[step.name]);
+  if (completed["driver-env"] && (complete || !session.settings.local)) return;
   if (!session.settings.local) throw new UserError("nothing is set up yet", "run s3size setup first");
   session.output.line("nothing is set up on the local cloud yet: running setup first");
   await runSetup(session);
@@ -110,6 +114,7 @@ export const demoCommand: CommandSpec = {
       output.line();
       output.line(`sizes: ${result.history.map((point) => point.totalSize).join(" → ")} bytes`);
       output.line(`plot saved to ${outPath}`);
+      printLinks(session);
     });
     return 0;
   },

@@ -17,6 +17,7 @@ import { BUCKET_SIZE_INDEX, GLOBAL_SIZE_INDEX } from "../../handlers/common/hist
 import { FUNCTION_KEYS, type FunctionKey, STACK_TAG_KEY } from "../config.ts";
 import { UserError } from "../errors.ts";
 import { arns, change, hasStackTag, type ProvisionContext, read, readIfExists, tagList } from "./context.ts";
+import { webPolicy } from "./web-function.ts";
 
 export interface PolicyStatement {
   Sid: string;
@@ -92,6 +93,7 @@ export function rolePolicies(
       { Sid: "QueryHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: [arn.table] },
       logs("driver"),
     ),
+    web: webPolicy(ctx),
   };
 }
 

@@ -2,6 +2,7 @@
 import { destroyApi, ensureApi } from "./api.ts";
 import { checkBuckets, destroyBuckets, ensureBuckets } from "./buckets.ts";
 import type { ProvisionContext } from "./context.ts";
+import { destroyDashboardCors, ensureDashboardCors } from "./dashboard-cors.ts";
 import { destroyDriverEnv, ensureDriverEnv } from "./driver-env.ts";
 import { destroyFunctions, ensureFunctions } from "./functions.ts";
 import { destroyLogGroups, ensureLogGroups } from "./log-groups.ts";
@@ -31,6 +32,12 @@ export const STEPS: Step[] = [
   },
   { name: "api", label: "REST API", ensure: ensureApi, destroy: destroyApi },
   { name: "driver-env", label: "driver's API URL", ensure: ensureDriverEnv, destroy: destroyDriverEnv },
+  {
+    name: "dashboard-cors",
+    label: "dashboard uploads (CORS)",
+    ensure: ensureDashboardCors,
+    destroy: destroyDashboardCors,
+  },
 ];
 
 /** Reads that refuse bad input before the first change, so a refused setup leaves nothing behind. */
