@@ -37,7 +37,7 @@ describe("s3size CLI end to end on the local cloud", function () {
     const run = await cli("setup");
     expect(run.stderr).to.equal("");
     expect(run.code).to.equal(0);
-    expect(run.stdout).to.match(/✔ functions: 3 changes/);
+    expect(run.stdout).to.match(/✔ functions: 4 changes/);
     const state = JSON.parse(readFileSync(join(stateDir, "state.json"), "utf8"));
     expect(Object.keys(state.completed)).to.deep.equal([
       "account",
@@ -49,6 +49,7 @@ describe("s3size CLI end to end on the local cloud", function () {
       "notifications",
       "api",
       "driver-env",
+      "dashboard-cors",
     ]);
     expect(state.invokeUrl).to.match(/\/_aws\/execute-api\/\w+\/demo\/plot$/);
   });
@@ -115,7 +116,7 @@ describe("s3size CLI end to end on the local cloud", function () {
   it("grants the roles exactly the least privileges (read back from IAM)", async () => {
     const { iam } = cloudClients(cloud.endpoint);
     const actions: Record<string, string[]> = {};
-    for (const fn of ["size-tracking", "plotting", "driver"]) {
+    for (const fn of ["size-tracking", "plotting", "driver", "web"]) {
       const role = `s3size-${fn}-role`;
       const { PolicyNames } = await iam.send(new ListRolePoliciesCommand({ RoleName: role }));
       expect(PolicyNames).to.have.length(1);
@@ -129,7 +130,8 @@ describe("s3size CLI end to end on the local cloud", function () {
       actions[fn] = statements.flatMap((s) => s.Action).sort();
       for (const resource of statements.flatMap((s) => s.Resource)) {
         expect(resource).to.match(/^arn:aws:/);
-        expect(resource.replace(/:\*$/, "")).not.to.include("*");
+        // Wildcards only for a log group's streams and the dashboard's upload prefix.
+        expect(resource.replace(/:\*$/, "").replace(/\/uploads\/\*$/, "")).not.to.include("*");
       }
     }
     expect(
@@ -156,6 +158,17 @@ describe("s3size CLI end to end on the local cloud", function () {
       "logs:PutLogEvents",
       "s3:DeleteObject",
       "s3:PutObject",
+    ]);
+    expect(actions.web).to.deep.equal([
+      "cloudwatch:DescribeAlarms",
+      "dynamodb:Query",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "s3:DeleteObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
     ]);
   });
 
