@@ -12,7 +12,7 @@ import { expect } from "chai";
 import type { Page } from "playwright-core";
 import { type LocalCloud, startLocalCloud } from "../../local/index.ts";
 import { cloudClients, DEMO_SLEEP_MS, runCli } from "../cli/run-cli.ts";
-import { useBrowser } from "./browser.ts";
+import { type PageWatch, useBrowser, watchPage } from "./browser.ts";
 
 const DATA_BUCKET = "testbucket-000000000000-us-east-1";
 const TABLE = "S3-object-size-history";
@@ -26,8 +26,7 @@ describe("dashboard after a demo, in a browser", function () {
   let work: string;
   let dashboardUrl: string;
   let page: Page;
-  const cspViolations: string[] = [];
-  const dialogs: string[] = [];
+  let watch: PageWatch;
 
   const cli = (...args: string[]) =>
     runCli([...args, "--endpoint-url", cloud.endpoint, "--state-dir", join(work, ".s3size")], { cwd: work });
@@ -62,13 +61,7 @@ describe("dashboard after a demo, in a browser", function () {
     expect(demo.code, demo.stderr).to.equal(0);
     expect(demo.stdout).to.include(`dashboard: ${dashboardUrl}`);
     page = await browser().newPage();
-    page.on("console", (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on("dialog", async (dialog) => {
-      dialogs.push(dialog.message());
-      await dialog.accept();
-    });
+    watch = watchPage(page);
   });
 
   after(async () => {
@@ -87,7 +80,7 @@ describe("dashboard after a demo, in a browser", function () {
     expect(await page.locator("#current-size").innerText()).to.equal("2 bytes");
     expect(await page.locator("#max-size").innerText()).to.equal("27 bytes");
     expect(await objectKeys()).to.deep.equal(["assignment2.txt"]);
-    expect(cspViolations).to.deep.equal([]);
+    expect(watch.cspViolations).to.deep.equal([]);
   });
 
   it("labels every control and reaches each one from the keyboard", async () => {
@@ -141,7 +134,7 @@ describe("dashboard after a demo, in a browser", function () {
     await newestSizeShown(size);
     expect((await recordedSizes()).slice(before)).to.deep.equal([2 + UPLOAD.body.length]);
     expect(await objectKeys()).to.include(UPLOAD_KEY);
-    expect(cspViolations).to.deep.equal([]);
+    expect(watch.cspViolations).to.deep.equal([]);
   });
 
   it("deletes the upload from the keyboard after asking, and the tracker records the size going back to 2", async () => {
@@ -150,7 +143,7 @@ describe("dashboard after a demo, in a browser", function () {
     await button.focus();
     await page.keyboard.press("Enter");
     await page.getByText(`Deleted ${UPLOAD_KEY}.`, { exact: false }).waitFor();
-    expect(dialogs).to.deep.equal([`Delete ${UPLOAD_KEY} from ${DATA_BUCKET}?`]);
+    expect(watch.dialogs).to.deep.equal([`Delete ${UPLOAD_KEY} from ${DATA_BUCKET}?`]);
     expect(await objectKeys()).not.to.include(UPLOAD_KEY);
     const gone = await cloudClients(cloud.endpoint)
       .s3.send(new HeadObjectCommand({ Bucket: DATA_BUCKET, Key: UPLOAD_KEY }))
