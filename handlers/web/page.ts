@@ -27,6 +27,11 @@ export interface DashboardView {
 }
 
 const number = (value: number) => value.toLocaleString("en-US");
+/** A limit as people say it: "10 MiB" when it is a whole number of MiB, else in bytes. */
+export const sizeLimit = (bytes: number) =>
+  bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+    ? `${number(bytes / (1024 * 1024))} MiB`
+    : `${number(bytes)} bytes`;
 const count = (value: number, noun: string) => `${number(value)} ${noun}${value === 1 ? "" : "s"}`;
 /** CloudWatch's state values as its console words them. */
 export const ALARM_STATES: Record<string, string> = {
@@ -125,7 +130,7 @@ function objectsSection(view: DashboardView): SafeHtml {
 ${
   upload
     ? html`<form id="upload" class="view">
-<div><label for="file">Upload a file (at most ${number(upload.maxBytes)} bytes; stored under <span class="key">${upload.prefix}</span>)</label>
+<div><label for="file">Upload a file (at most ${sizeLimit(upload.maxBytes)}; stored under <span class="key">${upload.prefix}</span>)</label>
 <input id="file" name="file" type="file" required></div>
 <button type="submit" class="primary">Upload</button>
 </form>

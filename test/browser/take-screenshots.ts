@@ -19,7 +19,10 @@ if (missing) {
   process.exit(1);
 }
 const work = mkdtempSync(join(tmpdir(), "s3size-screenshots-"));
-const cloud = await startLocalCloud({ stateDir: join(work, "cloud"), port: 0 });
+// The default port when it is free, so the pages show the address a user's `s3size local` has.
+const cloud = await startLocalCloud({ stateDir: join(work, "cloud"), port: 4566 }).catch(() =>
+  startLocalCloud({ stateDir: join(work, "cloud"), port: 0 }),
+);
 try {
   const cli = async (...args: string[]) => {
     const run = await runCli(
