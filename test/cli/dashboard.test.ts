@@ -28,6 +28,7 @@ import {
   ensureDashboardCors,
 } from "../../cli/provision/dashboard-cors.ts";
 import { ACCOUNT, awsError, fakeContext, inputOf } from "./fake-context.ts";
+import { runCli } from "./run-cli.ts";
 
 describe("provision: dashboard routes", () => {
   it("serves GET / and the page's /api/* by the web function, /plot by the plotting one, no HEAD", () => {
@@ -211,5 +212,49 @@ describe("s3size console: opening a browser", () => {
     expect(readFileSync(join(dir, "opened"), "utf8")).to.equal(url);
     expect(await openInBrowser({ command: "false", args: [url] })).to.equal(false);
     expect(await openInBrowser({ command: join(dir, "no-such-browser"), args: [url] })).to.equal(false);
+  });
+});
+
+describe("s3size console", () => {
+  const work = mkdtempSync(join(tmpdir(), "s3size-console-cmd-"));
+
+  it("opens the console of the endpoint named, with $BROWSER, and says so", async () => {
+    const script = join(work, "browser");
+    writeFileSync(script, `#!/bin/sh\nprintf '%s' "$1" > "${work}/opened"\n`);
+    chmodSync(script, 0o755);
+    const run = await runCli(["console", "--endpoint-url", "http://127.0.0.1:4604"], {
+      cwd: work,
+      env: { BROWSER: script },
+    });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.equal("opened http://127.0.0.1:4604/_s3size/console/ in your browser\n");
+    expect(readFileSync(join(work, "opened"), "utf8")).to.equal("http://127.0.0.1:4604/_s3size/console/");
+    expect(run.calls).to.deep.equal([]);
+  });
+
+  it("prints the address where no browser can open, and only prints it with --no-open", async () => {
+    const headless = await runCli(["console", "--endpoint-url", "http://127.0.0.1:4604"], {
+      cwd: work,
+      env: {},
+    });
+    expect(headless.stdout).to.equal(
+      "no browser could be opened here; open http://127.0.0.1:4604/_s3size/console/\n",
+    );
+    const json = await runCli(["console", "--endpoint-url", "http://127.0.0.1:4604", "--no-open", "--json"], {
+      cwd: work,
+      env: { BROWSER: "/bin/false" },
+    });
+    expect(JSON.parse(json.stdout)).to.deep.equal({
+      url: "http://127.0.0.1:4604/_s3size/console/",
+      opened: false,
+    });
+  });
+
+  it("says how to start a local cloud when none runs for the state dir", async () => {
+    const run = await runCli(["console", "--state-dir", join(work, "nothing-here")], { cwd: work, env: {} });
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(
+      /^error: no local cloud is running for the state dir .*nothing-here\nhint: start one with s3size local/,
+    );
   });
 });
