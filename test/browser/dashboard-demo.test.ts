@@ -6,8 +6,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DeleteMethodCommand, GetResourcesCommand } from "@aws-sdk/client-api-gateway";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
-import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { DeleteFunctionCommand } from "@aws-sdk/client-lambda";
+import { DeleteBucketCorsCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import type { Page } from "playwright-core";
 import { type LocalCloud, startLocalCloud } from "../../local/index.ts";
@@ -211,5 +213,29 @@ describe("dashboard after a demo, in a browser", function () {
     expect(text).to.include("Method: GET, Resource path: /,");
     expect(text).to.include("Method: DELETE, Resource path: /api/objects,");
     expect(text).to.include("s3size-web-role");
+  });
+
+  it("comes back with setup after its function, a route and the CORS rule are gone, and then serves again", async () => {
+    const clients = cloudClients(cloud.endpoint);
+    await clients.lambda.send(new DeleteFunctionCommand({ FunctionName: "s3size-web" }));
+    await clients.s3.send(new DeleteBucketCorsCommand({ Bucket: DATA_BUCKET }));
+    const apiId = new URL(dashboardUrl).pathname.split("/")[3]!;
+    const { items = [] } = await clients.apigateway.send(new GetResourcesCommand({ restApiId: apiId }));
+    const objects = items.find((item) => item.path === "/api/objects")!;
+    await clients.apigateway.send(
+      new DeleteMethodCommand({ restApiId: apiId, resourceId: objects.id!, httpMethod: "DELETE" }),
+    );
+    const status = await cli("status", "--json");
+    expect(status.code).to.equal(3);
+    const broken = (JSON.parse(status.stdout).steps as Array<{ name: string; upToDate: boolean }>)
+      .filter((step) => !step.upToDate)
+      .map((step) => step.name);
+    expect(broken).to.deep.equal(["functions", "api", "dashboard-cors"]);
+    const repair = await cli("setup");
+    expect(repair.code, repair.stderr).to.equal(0);
+    expect((await cli("status")).code).to.equal(0);
+    const response = await page.goto(dashboardUrl);
+    expect(response?.status()).to.equal(200);
+    expect((await historySizes())[0]).to.equal("2");
   });
 });
