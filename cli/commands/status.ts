@@ -4,6 +4,7 @@
 import { stackDashboardUrl } from "../browser-links.ts";
 import { EXIT } from "../errors.ts";
 import { STEPS } from "../provision/steps.ts";
+import { trackedBucketsStatus, trackingLines } from "../tracked-status.ts";
 import { printLinks } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
@@ -29,12 +30,14 @@ export const statusCommand: CommandSpec = {
       upToDate: steps.every((step) => step.upToDate),
       steps,
       invokeUrl: state.invokeUrl,
+      tracking: await trackedBucketsStatus(session, state),
       dashboardUrl: stackDashboardUrl(state, session.settings.stage, session.endpoint),
     };
     output.result(document, () => {
       output.line(
         `account ${identity.account} (${identity.arn}), ${session.describeTarget()}, stack ${session.settings.stack}`,
       );
+      for (const line of trackingLines(document.tracking, document.names.dataBucket)) output.line(line);
       for (const step of steps) {
         output.line(
           `${step.upToDate ? "✔" : "✖"} ${step.name}${step.upToDate ? "" : `: setup would ${step.missingOrDrifted.join("; ")}`}`,

@@ -5,10 +5,13 @@ import type { ProvisionContext } from "./context.ts";
 import { destroyDashboardCors, ensureDashboardCors } from "./dashboard-cors.ts";
 import { destroyDriverEnv, ensureDriverEnv } from "./driver-env.ts";
 import { destroyFunctions, ensureFunctions } from "./functions.ts";
+import { destroyIndexTable, ensureIndexTable } from "./index-table.ts";
 import { destroyLogGroups, ensureLogGroups } from "./log-groups.ts";
 import { destroyNotifications, ensureNotifications } from "./notifications.ts";
+import { destroyReconcileSchedule, ensureReconcileSchedule } from "./reconcile-schedule.ts";
 import { destroyRoles, ensureRoles } from "./roles.ts";
 import { checkTable, destroyTable, ensureTable } from "./table.ts";
+import { destroyTrackedBuckets, ensureTrackedBuckets } from "./tracked-buckets.ts";
 
 export interface Step {
   name: string;
@@ -21,6 +24,7 @@ export interface Step {
 export const STEPS: Step[] = [
   { name: "buckets", label: "buckets", ensure: ensureBuckets, destroy: destroyBuckets },
   { name: "table", label: "history table", ensure: ensureTable, destroy: destroyTable },
+  { name: "index-table", label: "object index table", ensure: ensureIndexTable, destroy: destroyIndexTable },
   { name: "roles", label: "roles and policies", ensure: ensureRoles, destroy: destroyRoles },
   { name: "log-groups", label: "log groups", ensure: ensureLogGroups, destroy: destroyLogGroups },
   { name: "functions", label: "functions", ensure: ensureFunctions, destroy: destroyFunctions },
@@ -29,6 +33,18 @@ export const STEPS: Step[] = [
     label: "S3 notifications",
     ensure: ensureNotifications,
     destroy: destroyNotifications,
+  },
+  {
+    name: "tracked-buckets",
+    label: "tracked buckets",
+    ensure: ensureTrackedBuckets,
+    destroy: destroyTrackedBuckets,
+  },
+  {
+    name: "reconcile-schedule",
+    label: "reconciliation schedule",
+    ensure: ensureReconcileSchedule,
+    destroy: destroyReconcileSchedule,
   },
   { name: "api", label: "REST API", ensure: ensureApi, destroy: destroyApi },
   { name: "driver-env", label: "driver's API URL", ensure: ensureDriverEnv, destroy: destroyDriverEnv },
