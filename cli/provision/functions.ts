@@ -96,7 +96,7 @@ export function desiredConfiguration(
     }
     case "web":
       // Behind API Gateway, which gives up at 29 s; each request is a few reads.
-      return { ...base, Timeout: 15, MemorySize: 256, Environment: webEnvironment(names) };
+      return { ...base, Timeout: 15, MemorySize: 256, Environment: webEnvironment(ctx) };
   }
 }
 

@@ -12,7 +12,9 @@ import {
 } from "../../handlers/web/config.ts";
 import type { StackNames } from "../config.ts";
 import { arns, type ProvisionContext, partitionOf } from "./context.ts";
-import type { PolicyDocument } from "./roles.ts";
+import { ensureVariables } from "./function-variables.ts";
+import { getFunction } from "./functions.ts";
+import { type PolicyDocument, trackedBucketsOf } from "./roles.ts";
 
 type Where = Pick<ProvisionContext, "names" | "account" | "region">;
 
@@ -25,12 +27,14 @@ export function dashboardWatches(names: StackNames): { failureQueue: string; err
   return { failureQueue: `${prefix}-failures`, errorsAlarm: `${names.functions["size-tracking"]}-errors` };
 }
 
-/** The buckets the dashboard offers: the data bucket (the tracked buckets' list joins here). */
-export function dashboardBuckets(names: StackNames): string[] {
-  return [names.dataBucket];
+type WithState = Where & Partial<Pick<ProvisionContext, "settings" | "state">>;
+
+/** The buckets the dashboard offers: every bucket the tracker serves, the data bucket first. */
+export function dashboardBuckets(ctx: WithState): string[] {
+  return trackedBucketsOf(ctx);
 }
 
-export function webPolicy(ctx: Where): PolicyDocument {
+export function webPolicy(ctx: WithState): PolicyDocument {
   const arn = arns(ctx);
   const p = partitionOf(ctx.region);
   const { names, account, region } = ctx;
@@ -49,7 +53,7 @@ export function webPolicy(ctx: Where): PolicyDocument {
         Sid: "ListTrackedBuckets",
         Effect: "Allow",
         Action: ["s3:ListBucket"],
-        Resource: dashboardBuckets(names).map(arn.bucket),
+        Resource: dashboardBuckets(ctx).map(arn.bucket),
       },
       // A presigned POST is authorized as its signer: the role must allow the PutObject it signs.
       {
@@ -81,16 +85,29 @@ export function webPolicy(ctx: Where): PolicyDocument {
 }
 
 /** What the function reads from its environment (handlers/web/config.ts). */
-export function webEnvironment(names: StackNames): Record<string, string> {
+export function webEnvironment(ctx: WithState): Record<string, string> {
+  const { names } = ctx;
   const watches = dashboardWatches(names);
   return {
     [FUNCTION_ENV.table]: names.table,
     [FUNCTION_ENV.dataBucket]: names.dataBucket,
-    [WEB_ENV.trackedBuckets]: dashboardBuckets(names).join(","),
+    [WEB_ENV.trackedBuckets]: dashboardBuckets(ctx).join(","),
     [WEB_ENV.uploadPrefix]: DEFAULT_UPLOAD_PREFIX,
     [WEB_ENV.uploadMaxBytes]: String(DEFAULT_UPLOAD_MAX_BYTES),
     [WEB_ENV.failureQueueName]: watches.failureQueue,
     [WEB_ENV.errorsAlarm]: watches.errorsAlarm,
     [WEB_ENV.refreshSeconds]: String(DEFAULT_REFRESH_SECONDS),
   };
+}
+
+/** After `track`/`untrack`: the dashboard offers the buckets now tracked (its role follows with the roles). */
+export async function ensureDashboardBuckets(ctx: ProvisionContext): Promise<void> {
+  if (!(await getFunction(ctx.clients.lambda, ctx.names.functions.web))) return; // setup makes it
+  const buckets = dashboardBuckets(ctx).join(",");
+  await ensureVariables(
+    ctx,
+    "web",
+    { [WEB_ENV.trackedBuckets]: buckets },
+    `show ${buckets} on the dashboard`,
+  );
 }

@@ -14,7 +14,13 @@ import {
   PutIntegrationCommand,
   PutMethodCommand,
 } from "@aws-sdk/client-api-gateway";
-import { AddPermissionCommand, GetPolicyCommand } from "@aws-sdk/client-lambda";
+import {
+  AddPermissionCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  GetPolicyCommand,
+  UpdateFunctionConfigurationCommand,
+} from "@aws-sdk/client-lambda";
 import { DeleteBucketCorsCommand, GetBucketCorsCommand, PutBucketCorsCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { browserOpener, openInBrowser } from "../../cli/commands/console.ts";
@@ -27,6 +33,7 @@ import {
   destroyDashboardCors,
   ensureDashboardCors,
 } from "../../cli/provision/dashboard-cors.ts";
+import { ensureDashboardBuckets, webEnvironment, webPolicy } from "../../cli/provision/web-function.ts";
 import { ACCOUNT, awsError, fakeContext, inputOf } from "./fake-context.ts";
 import { runCli } from "./run-cli.ts";
 
@@ -256,5 +263,40 @@ describe("s3size console", () => {
     expect(run.stderr).to.match(
       /^error: no local cloud is running for the state dir .*nothing-here\nhint: start one with s3size local/,
     );
+  });
+});
+
+describe("provision: the dashboard's tracked buckets", () => {
+  it("lists every tracked bucket in its role and its environment, the data bucket first", () => {
+    const { ctx } = fakeContext({ state: { tracked: ["photos-archive"] } });
+    const listing = webPolicy(ctx).Statement.find((statement) => statement.Sid === "ListTrackedBuckets")!;
+    expect(listing.Resource).to.deep.equal([
+      `arn:aws:s3:::${ctx.names.dataBucket}`,
+      "arn:aws:s3:::photos-archive",
+    ]);
+    expect(webEnvironment(ctx).TRACKED_BUCKETS).to.equal(`${ctx.names.dataBucket},photos-archive`);
+  });
+
+  it("after track/untrack, gives the function the new list and keeps its other variables; nothing before setup made it", async () => {
+    const { ctx, mocks } = fakeContext({ state: { tracked: ["photos-archive"] } });
+    mocks.lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: "s3size-web" } });
+    mocks.lambda.on(GetFunctionConfigurationCommand).resolves({
+      Environment: { Variables: { HISTORY_TABLE: "t", TRACKED_BUCKETS: ctx.names.dataBucket } },
+      State: "Active",
+      LastUpdateStatus: "Successful",
+    });
+    await ensureDashboardBuckets(ctx);
+    expect(inputOf(mocks.lambda, UpdateFunctionConfigurationCommand)).to.deep.equal([
+      {
+        FunctionName: "s3size-web",
+        Environment: {
+          Variables: { HISTORY_TABLE: "t", TRACKED_BUCKETS: `${ctx.names.dataBucket},photos-archive` },
+        },
+      },
+    ]);
+    const none = fakeContext({ state: { tracked: ["photos-archive"] } });
+    none.mocks.lambda.on(GetFunctionCommand).rejects(awsError("ResourceNotFoundException", 404));
+    await ensureDashboardBuckets(none.ctx);
+    expect(none.mutations()).to.deep.equal([]);
   });
 });
