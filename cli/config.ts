@@ -15,7 +15,7 @@ import { validateBucketName, validateMessagingNames, validateNames } from "./aws
 import { UserError } from "./errors.ts";
 import { parseWholeNumber } from "./flag-values.ts";
 
-export const FUNCTION_KEYS = ["size-tracking", "plotting", "driver"] as const;
+export const FUNCTION_KEYS = ["size-tracking", "plotting", "driver", "web"] as const;
 export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 export type Arch = "arm64" | "x86_64";
 

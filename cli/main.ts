@@ -92,6 +92,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/notifications.ts")).notificationsCommand,
   },
   {
+    name: "console",
+    summary: "open the local cloud's console (read-only pages of every resource) in a browser",
+    load: async () => (await import("./commands/console.ts")).consoleCommand,
+  },
+  {
     name: "local",
     summary: "run the local cloud in the foreground and print how to point clients at it",
     load: async () => (await import("./commands/local.ts")).localCommand,

@@ -1,6 +1,7 @@
 // `s3size status`: who and where, then what exists and what is missing or drifted, by running setup's
 // steps dry (they list what they would change instead of changing it), with the console links. Exits
 // 3 when anything is missing or drifted, so scripts can tell a complete stack from a broken one.
+import { stackDashboardUrl } from "../browser-links.ts";
 import { EXIT } from "../errors.ts";
 import { alarmState } from "../provision/alarm.ts";
 import { failureQueueDepth } from "../provision/failure-queue.ts";
@@ -40,6 +41,7 @@ export const statusCommand: CommandSpec = {
       alarm,
       emailSubscription: email ?? null,
       failedEvents: failures ?? null,
+      dashboardUrl: stackDashboardUrl(state, session.settings.stage, session.endpoint),
     };
     output.result(document, () => {
       output.line(

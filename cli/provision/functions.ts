@@ -32,6 +32,7 @@ import {
   readIfExists,
   stackTags,
 } from "./context.ts";
+import { webEnvironment } from "./web-function.ts";
 
 export type { PackagedFunction } from "../../build/package.ts";
 
@@ -100,6 +101,9 @@ export function desiredConfiguration(
         },
       };
     }
+    case "web":
+      // Behind API Gateway, which gives up at 29 s; each request is a few reads.
+      return { ...base, Timeout: 15, MemorySize: 256, Environment: webEnvironment(ctx) };
   }
 }
 
@@ -269,6 +273,8 @@ export interface InvokePermission {
   principal: string;
   sourceArn: string;
   sourceAccount?: string;
+  /** What the permission is for, in the report ("for GET /plot"). */
+  purpose?: string;
 }
 
 interface PolicyStatementShape {
@@ -305,21 +311,24 @@ export async function ensureInvokePermission(
     current.Condition?.StringEquals?.["AWS:SourceAccount"] === wanted.sourceAccount;
   if (same) return;
   if (current) await removeInvokePermission(ctx, key, wanted.statementId);
-  await change(ctx, `let ${wanted.principal} invoke ${name}`, () =>
-    withRetry(
-      () =>
-        lambda.send(
-          new AddPermissionCommand({
-            FunctionName: name,
-            StatementId: wanted.statementId,
-            Action: "lambda:InvokeFunction",
-            Principal: wanted.principal,
-            SourceArn: wanted.sourceArn,
-            ...(wanted.sourceAccount ? { SourceAccount: wanted.sourceAccount } : {}),
-          }),
-        ),
-      LAMBDA_RETRY,
-    ),
+  await change(
+    ctx,
+    `let ${wanted.principal} invoke ${name}${wanted.purpose ? ` ${wanted.purpose}` : ""}`,
+    () =>
+      withRetry(
+        () =>
+          lambda.send(
+            new AddPermissionCommand({
+              FunctionName: name,
+              StatementId: wanted.statementId,
+              Action: "lambda:InvokeFunction",
+              Principal: wanted.principal,
+              SourceArn: wanted.sourceArn,
+              ...(wanted.sourceAccount ? { SourceAccount: wanted.sourceAccount } : {}),
+            }),
+          ),
+        LAMBDA_RETRY,
+      ),
   );
 }
 

@@ -27,6 +27,7 @@ import {
   readIfExists,
   tagList,
 } from "./context.ts";
+import { webPolicy } from "./web-function.ts";
 
 export interface PolicyStatement {
   Sid: string;
@@ -117,6 +118,7 @@ export function rolePolicies(
       { Sid: "QueryHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: [arn.table] },
       logs("driver"),
     ),
+    web: webPolicy(ctx),
   };
 }
 

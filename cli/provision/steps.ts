@@ -3,6 +3,7 @@ import { destroyAlarm, ensureAlarm } from "./alarm.ts";
 import { destroyApi, ensureApi } from "./api.ts";
 import { checkBuckets, destroyBuckets, ensureBuckets } from "./buckets.ts";
 import type { ProvisionContext } from "./context.ts";
+import { destroyDashboardCors, ensureDashboardCors } from "./dashboard-cors.ts";
 import { destroyDriverEnv, ensureDriverEnv } from "./driver-env.ts";
 import { destroyFailureDestination, ensureFailureDestination } from "./failure-destination.ts";
 import { checkFailureQueue, destroyFailureQueue, ensureFailureQueue } from "./failure-queue.ts";
@@ -61,6 +62,12 @@ export const STEPS: Step[] = [
   },
   { name: "api", label: "REST API", ensure: ensureApi, destroy: destroyApi },
   { name: "driver-env", label: "driver's API URL", ensure: ensureDriverEnv, destroy: destroyDriverEnv },
+  {
+    name: "dashboard-cors",
+    label: "dashboard uploads (CORS)",
+    ensure: ensureDashboardCors,
+    destroy: destroyDashboardCors,
+  },
 ];
 
 /** Reads that refuse bad input before the first change, so a refused setup leaves nothing behind. */

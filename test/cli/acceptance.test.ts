@@ -37,7 +37,7 @@ describe("s3size CLI end to end on the local cloud", function () {
     const run = await cli("setup");
     expect(run.stderr).to.equal("");
     expect(run.code).to.equal(0);
-    expect(run.stdout).to.match(/✔ functions: 3 changes/);
+    expect(run.stdout).to.match(/✔ functions: 4 changes/);
     const state = JSON.parse(readFileSync(join(stateDir, "state.json"), "utf8"));
     expect(Object.keys(state.completed)).to.deep.equal([
       "account",
@@ -56,6 +56,7 @@ describe("s3size CLI end to end on the local cloud", function () {
       "reconcile-schedule",
       "api",
       "driver-env",
+      "dashboard-cors",
     ]);
     expect(state.invokeUrl).to.match(/\/_aws\/execute-api\/\w+\/demo\/plot$/);
   });
@@ -123,7 +124,7 @@ describe("s3size CLI end to end on the local cloud", function () {
   it("grants the roles exactly the least privileges (read back from IAM)", async () => {
     const { iam } = cloudClients(cloud.endpoint);
     const actions: Record<string, string[]> = {};
-    for (const fn of ["size-tracking", "plotting", "driver"]) {
+    for (const fn of ["size-tracking", "plotting", "driver", "web"]) {
       const role = `s3size-${fn}-role`;
       const { PolicyNames } = await iam.send(new ListRolePoliciesCommand({ RoleName: role }));
       expect(PolicyNames).to.have.length(1);
@@ -137,7 +138,8 @@ describe("s3size CLI end to end on the local cloud", function () {
       actions[fn] = statements.flatMap((s) => s.Action).sort();
       for (const resource of statements.flatMap((s) => s.Resource)) {
         expect(resource).to.match(/^arn:aws:/);
-        expect(resource.replace(/:\*$/, "")).not.to.include("*");
+        // Wildcards only for a log group's streams and the dashboard's upload prefix.
+        expect(resource.replace(/:\*$/, "").replace(/\/uploads\/\*$/, "")).not.to.include("*");
       }
     }
     expect(
@@ -170,6 +172,17 @@ describe("s3size CLI end to end on the local cloud", function () {
       "s3:DeleteObject",
       "s3:ListBucket",
       "s3:PutObject",
+    ]);
+    expect(actions.web).to.deep.equal([
+      "cloudwatch:DescribeAlarms",
+      "dynamodb:Query",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "s3:DeleteObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
     ]);
   });
 
