@@ -261,6 +261,17 @@ describe("provision: the reconciliation schedule in listing mode", () => {
     expect(await ensureReconcileSchedule(incremental).catch((e: Error) => e.name)).to.equal(
       "AccessDeniedException",
     );
+    expect(ctx.notes).to.deep.equal([]);
+  });
+
+  it("tears down with credentials that EventBridge refuses, saying what it could not check", async () => {
+    const { ctx, mocks } = fakeContext();
+    mocks.events.on(DescribeRuleCommand).rejects(awsError("AccessDeniedException", 400));
+    await destroyReconcileSchedule(ctx);
+    expect(ctx.changes).to.deep.equal([]);
+    expect(ctx.notes).to.deep.equal([
+      "could not look for the EventBridge rule s3size-reconcile (EventBridge denied DescribeRule); if an incremental setup made it, delete it and its target yourself",
+    ]);
   });
 });
 
