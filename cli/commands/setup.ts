@@ -1,7 +1,7 @@
 // `s3size setup`: every resource in dependency order, each step get-or-create and recorded in
 // state.json as it completes; a second run with nothing changed makes no mutating call.
 import { mutatingCalls } from "../aws-clients.ts";
-import { stackLinks } from "../console-links.ts";
+import { stackLinks, trackingLinks } from "../console-links.ts";
 import { preflight, STEPS } from "../provision/steps.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./types.ts";
@@ -96,7 +96,11 @@ export function printLinks(session: Session, apiId?: string): void {
     return;
   }
   output.line("console links:");
-  for (const link of stackLinks(state.names, settings.region, apiId ?? state.apiId))
+  const tracking = { incremental: settings.tracking === "incremental", tracked: state.tracked ?? [] };
+  for (const link of [
+    ...stackLinks(state.names, settings.region, apiId ?? state.apiId),
+    ...trackingLinks(state.names, settings.region, tracking),
+  ])
     output.line(`  ${link.what}: ${link.url}`);
 }
 

@@ -34,7 +34,8 @@ import {
   PutBucketVersioningCommand,
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { resolveSettings } from "../../cli/config.ts";
+import { resolveSettings, stackNames } from "../../cli/config.ts";
+import { trackingLinks } from "../../cli/console-links.ts";
 import { UserError } from "../../cli/errors.ts";
 import { ensureBuckets } from "../../cli/provision/buckets.ts";
 import { ensureIndexTable } from "../../cli/provision/index-table.ts";
@@ -402,5 +403,22 @@ describe("config: tracking settings", () => {
       UserError,
       /on or off/,
     );
+  });
+});
+
+describe("console links: tracking", () => {
+  it("links every tracked bucket, and in incremental mode the index's items and the schedule rule", () => {
+    const names = stackNames(resolveSettings({ region: "eu-west-1" }, {}, "/tmp"), ACCOUNT);
+    expect(trackingLinks(names, "eu-west-1", { incremental: false, tracked: [BUCKET] })).to.deep.equal([
+      {
+        what: `tracked bucket ${BUCKET}`,
+        url: `https://s3.console.aws.amazon.com/s3/buckets/${BUCKET}?region=eu-west-1&tab=objects`,
+      },
+    ]);
+    const links = trackingLinks(names, "eu-west-1", { incremental: true, tracked: [] });
+    expect(links.map((link) => link.url)).to.deep.equal([
+      "https://eu-west-1.console.aws.amazon.com/dynamodbv2/home?region=eu-west-1#item-explorer?table=S3-object-size-index",
+      "https://eu-west-1.console.aws.amazon.com/events/home?region=eu-west-1#/eventbus/default/rules/s3size-reconcile",
+    ]);
   });
 });
