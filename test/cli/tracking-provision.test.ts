@@ -34,6 +34,7 @@ import {
   PutBucketVersioningCommand,
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
+import { describeDrift } from "../../cli/commands/reconcile.ts";
 import { resolveSettings, stackNames } from "../../cli/config.ts";
 import { trackingLinks } from "../../cli/console-links.ts";
 import { UserError } from "../../cli/errors.ts";
@@ -420,5 +421,47 @@ describe("console links: tracking", () => {
       "https://eu-west-1.console.aws.amazon.com/dynamodbv2/home?region=eu-west-1#item-explorer?table=S3-object-size-index",
       "https://eu-west-1.console.aws.amazon.com/events/home?region=eu-west-1#/eventbus/default/rules/s3size-reconcile",
     ]);
+  });
+});
+
+describe("reconcile: the report's lines", () => {
+  const totals = (totalSize: number, objectCount: number) => ({
+    totalSize,
+    objectCount,
+    currentSize: totalSize,
+    currentCount: objectCount,
+  });
+  const base = {
+    bucket: BUCKET,
+    listingStartedAt: 0,
+    keysListed: 3,
+    keysIndexed: 2,
+    added: 1,
+    removed: 0,
+    changed: 0,
+    skippedRecent: 0,
+    before: totals(30, 2),
+    after: totals(37, 3),
+    driftBytes: 7,
+    examples: [{ key: "d.bin", kind: "added" as const, bytes: 7 }],
+  };
+
+  it("says what drifted, by how much, with examples; or that nothing did; or that it seeded a new index", () => {
+    expect(describeDrift(base)).to.equal(
+      `${BUCKET}: 3 keys listed, 2 indexed; fixed 1 added, 0 removed, 0 changed: 30 → 37 bytes (drift 7 bytes); e.g. d.bin (added, 7 bytes)`,
+    );
+    expect(
+      describeDrift({
+        ...base,
+        added: 0,
+        keysIndexed: 3,
+        before: totals(37, 3),
+        driftBytes: 0,
+        examples: [],
+      }),
+    ).to.equal(`${BUCKET}: 3 keys listed, 3 indexed; no drift (37 bytes in 3 objects)`);
+    expect(describeDrift({ ...base, baseline: true, after: totals(1, 1) })).to.equal(
+      `${BUCKET}: no index yet, seeded from one listing (a baseline): 1 bytes in 1 object`,
+    );
   });
 });
