@@ -8,6 +8,8 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
+import { realismFromEnv } from "../../local/index.ts";
+import { DEFAULT_REALISM } from "../../local/types.ts";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
 import { expectError } from "./fixtures/lambda.ts";
 
@@ -67,6 +69,11 @@ describe("local DynamoDB: Time to Live settings", function () {
       TimeToLiveStatus: "ENABLED",
       AttributeName: "expires_at",
     });
+  });
+
+  it("takes the interval from S3SIZE_LOCAL_TTL_INTERVAL_MS, an hour by default as on AWS", () => {
+    expect(realismFromEnv({ S3SIZE_LOCAL_TTL_INTERVAL_MS: "250" }).timeToLiveIntervalMs).to.equal(250);
+    expect(DEFAULT_REALISM.timeToLiveIntervalMs).to.equal(3_600_000);
   });
 
   it("after the interval, refuses to enable it twice or on another attribute, and to disable it twice", async () => {
