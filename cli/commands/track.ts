@@ -118,6 +118,8 @@ export function describeBaseline(result: Baseline): string {
       return `${result.record.totalSize} bytes in ${countOf(result.record.objectCount, "object")}`;
     case "already-baselined":
       return `indexed already: ${result.total.totalSize} bytes in ${countOf(result.total.objectCount, "object")}`;
+    case "superseded":
+      return `${result.totalSize} bytes in ${countOf(result.objectCount, "object")}; an event's later listing holds the record`;
     case "in-progress":
       return `another baseline runs since ${new Date(result.since).toISOString()} (${result.owner})`;
   }
