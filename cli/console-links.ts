@@ -80,3 +80,26 @@ export function stackLinks(names: StackNames, region: string, apiId?: string): C
   if (apiId) links.push({ what: `REST API ${names.api}`, url: apiLink(apiId, region) });
   return links;
 }
+
+export function ruleLink(rule: string, region: string): string {
+  return `${consoleHost(region)}/events/home?region=${region}#/eventbus/default/rules/${encodeURIComponent(rule)}`;
+}
+
+/** Tracking's resources: the buckets `track` added, and in incremental mode the index and its schedule. */
+export function trackingLinks(
+  names: StackNames,
+  region: string,
+  tracking: { incremental: boolean; tracked: string[] },
+): ConsoleLink[] {
+  const links = tracking.tracked.map((bucket) => ({
+    what: `tracked bucket ${bucket}`,
+    url: bucketLink(bucket, region),
+  }));
+  if (tracking.incremental) {
+    links.push(
+      { what: `index table ${names.indexTable} (items)`, url: tableItemsLink(names.indexTable, region) },
+      { what: `schedule ${names.reconcileRule}`, url: ruleLink(names.reconcileRule, region) },
+    );
+  }
+  return links;
+}

@@ -48,13 +48,15 @@ export function baselineOwner(stack: string): string {
 
 export type Baseline =
   | { outcome: "recorded"; record: HistoryRecord; seededItems?: number }
+  /** Listing mode: an event's later listing was recorded first; this one's totals, not stored. */
+  | { outcome: "superseded"; totalSize: number; objectCount: number }
   | { outcome: "already-baselined"; total: BucketTotal }
   | { outcome: "in-progress"; owner: string; since: number };
 
 /**
  * One listing's record of the bucket (listing mode), or the index seeded from one listing and its
- * record (incremental mode). Listing mode's record may be superseded by an event's later listing:
- * that record is then the baseline.
+ * record (incremental mode). Listing mode's may be superseded by an event's later listing, whose
+ * record then stands as the baseline.
  */
 export async function baseline(context: TrackingContext, bucket: string, owner: string): Promise<Baseline> {
   if (context.settings.mode === "listing") {
@@ -65,15 +67,8 @@ export async function baseline(context: TrackingContext, bucket: string, owner: 
       trigger: { eventName: BASELINE_EVENT },
     });
     if (outcome.outcome === "recorded") return outcome;
-    return {
-      outcome: "recorded",
-      record: {
-        bucketName: bucket,
-        timestamp: outcome.listingStartedAt,
-        recordedAt: new Date(outcome.listingStartedAt).toISOString(),
-        ...outcome.totals,
-      },
-    };
+    const { totalSize, objectCount } = outcome.totals;
+    return { outcome: "superseded", totalSize, objectCount };
   }
   const outcome: BaselineOutcome = await baselineBucket(context, bucket, owner);
   return outcome;

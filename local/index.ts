@@ -78,6 +78,7 @@ export function realismFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Re
   read("S3SIZE_LOCAL_ALARM_EVAL_MS", "alarmMinuteMs");
   read("S3SIZE_LOCAL_SCHEDULE_MINUTE_MS", "scheduleMinuteMs");
   read("S3SIZE_LOCAL_QUEUE_REUSE_MS", "queueNameReuseMs");
+  read("S3SIZE_LOCAL_TTL_INTERVAL_MS", "timeToLiveIntervalMs");
   return settings;
 }
 

@@ -61,6 +61,8 @@ export interface RealismSettings {
   scheduleMinuteMs: number;
   /** How long SQS refuses to create a queue of a name just deleted, QueueDeletedRecently (AWS: 60 000). */
   queueNameReuseMs: number;
+  /** After an UpdateTimeToLive, how long further ones on the table are refused (AWS: one hour). */
+  timeToLiveIntervalMs: number;
 }
 
 export type IamMode = "enforce" | "warn" | "off";
@@ -78,6 +80,7 @@ export const DEFAULT_REALISM: RealismSettings = {
   alarmMinuteMs: 60_000,
   scheduleMinuteMs: 60_000,
   queueNameReuseMs: 60_000,
+  timeToLiveIntervalMs: 3_600_000,
 };
 
 export interface InvokeCaller {

@@ -36,6 +36,9 @@ export const reconcileCommand: CommandSpec = {
 const drifted = (report: DriftReport) => report.added + report.removed + report.changed > 0;
 
 export function describeDrift(report: DriftReport): string {
+  if (report.baseline) {
+    return `${report.bucket}: no index yet, seeded from one listing (a baseline): ${report.after.totalSize} bytes in ${countOf(report.after.objectCount, "object")}`;
+  }
   const head = `${report.bucket}: ${report.keysListed} keys listed, ${report.keysIndexed} indexed`;
   if (!drifted(report))
     return `${head}; no drift (${report.after.totalSize} bytes in ${countOf(report.after.objectCount, "object")})`;

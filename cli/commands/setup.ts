@@ -2,7 +2,7 @@
 // state.json as it completes; a second run with nothing changed makes no mutating call.
 import { isLoopback, mutatingCalls } from "../aws-clients.ts";
 import { localConsoleUrl, stackDashboardUrl } from "../browser-links.ts";
-import { messagingLinks, stackLinks } from "../console-links.ts";
+import { messagingLinks, stackLinks, trackingLinks } from "../console-links.ts";
 import { preflight, STEPS } from "../provision/steps.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./types.ts";
@@ -108,7 +108,11 @@ export function printLinks(session: Session, apiId?: string): void {
     return;
   }
   output.line("console links:");
-  for (const link of stackLinks(state.names, settings.region, apiId ?? state.apiId))
+  const tracking = { incremental: settings.tracking === "incremental", tracked: state.tracked ?? [] };
+  for (const link of [
+    ...stackLinks(state.names, settings.region, apiId ?? state.apiId),
+    ...trackingLinks(state.names, settings.region, tracking),
+  ])
     output.line(`  ${link.what}: ${link.url}`);
   if (state.account && state.names.topic) {
     for (const link of messagingLinks(state.names, settings.region, state.account))

@@ -5,7 +5,7 @@
 
 import { TRACKING_ENV } from "../../handlers/tracking/settings.ts";
 import { validateBucketName } from "../aws-names.ts";
-import { UserError } from "../errors.ts";
+import { httpStatusOf, UserError } from "../errors.ts";
 import { bucketExists } from "../provision/buckets.ts";
 import type { ProvisionContext } from "../provision/context.ts";
 import { getFunction } from "../provision/functions.ts";
@@ -56,7 +56,7 @@ export async function runTrack(
   }
   const state = session.loadState();
   const ctx = await session.provisionContext(state, false);
-  if (!(await bucketExists(session.clients.s3, bucket))) {
+  if (!(await reachableBucket(session, bucket))) {
     throw new UserError(
       `bucket ${bucket} does not exist`,
       "check the name (and --region), or create it first",
@@ -93,6 +93,20 @@ export async function runTrack(
   return { bucket, baseline: result, alreadyTracked };
 }
 
+/** Whether the bucket exists; one this account cannot read is no bucket to track (not a name clash). */
+async function reachableBucket(session: Session, bucket: string): Promise<boolean> {
+  try {
+    return await bucketExists(session.clients.s3, bucket);
+  } catch (error) {
+    if (httpStatusOf((error as { cause?: unknown }).cause) !== 403) throw error;
+    throw new UserError(
+      `cannot read bucket ${bucket}: it belongs to another account, or your credentials may not list it`,
+      "track a bucket of this account that you may list (only its owner can change its notifications)",
+      { cause: error },
+    );
+  }
+}
+
 async function undoTrack(session: Session, ctx: ProvisionContext, bucket: string): Promise<void> {
   await detachTracker(ctx, bucket);
   ctx.state.tracked = (ctx.state.tracked ?? []).filter((name) => name !== bucket);
@@ -107,6 +121,8 @@ export function describeBaseline(result: Baseline): string {
       return `${result.record.totalSize} bytes in ${countOf(result.record.objectCount, "object")}`;
     case "already-baselined":
       return `indexed already: ${result.total.totalSize} bytes in ${countOf(result.total.objectCount, "object")}`;
+    case "superseded":
+      return `${result.totalSize} bytes in ${countOf(result.objectCount, "object")}; an event's later listing holds the record`;
     case "in-progress":
       return `another baseline runs since ${new Date(result.since).toISOString()} (${result.owner})`;
   }

@@ -50,15 +50,8 @@ async function ruleIsOurs(ctx: ProvisionContext, arn: string): Promise<boolean> 
 }
 
 export async function ensureReconcileSchedule(ctx: ProvisionContext): Promise<void> {
-  if (ctx.settings.tracking !== "incremental") {
-    try {
-      return await destroyReconcileSchedule(ctx);
-    } catch (error) {
-      // Listing mode needs no EventBridge: credentials without it must not stop setup or status.
-      if (isAccessDenied(error)) return;
-      throw error;
-    }
-  }
+  // Listing mode needs no EventBridge: credentials without it must not stop setup or status.
+  if (ctx.settings.tracking !== "incremental") return removeSchedule(ctx, { quietWhenDenied: true });
   const { events } = ctx.clients;
   const name = ctx.names.reconcileRule;
   const ruleArn = reconcileRuleArn(ctx);
@@ -104,10 +97,26 @@ export async function ensureReconcileSchedule(ctx: ProvisionContext): Promise<vo
   );
 }
 
-export async function destroyReconcileSchedule(ctx: ProvisionContext): Promise<void> {
+export function destroyReconcileSchedule(ctx: ProvisionContext): Promise<void> {
+  return removeSchedule(ctx, { quietWhenDenied: false });
+}
+
+async function removeSchedule(ctx: ProvisionContext, options: { quietWhenDenied: boolean }): Promise<void> {
   const { events } = ctx.clients;
   const name = ctx.names.reconcileRule;
-  const rule = await describeRule(ctx);
+  let rule: Awaited<ReturnType<typeof describeRule>>;
+  try {
+    rule = await describeRule(ctx);
+  } catch (error) {
+    // Credentials without EventBridge (a stack that never tracked incrementally) can still tear down.
+    if (!isAccessDenied(error)) throw error;
+    if (!options.quietWhenDenied) {
+      ctx.notes.push(
+        `could not look for the EventBridge rule ${name} (EventBridge denied DescribeRule); if an incremental setup made it, delete it and its target yourself`,
+      );
+    }
+    return;
+  }
   if (rule) {
     if (!(await ruleIsOurs(ctx, rule.Arn ?? reconcileRuleArn(ctx)))) {
       ctx.notes.push(

@@ -60,15 +60,9 @@ export function trackerStatements(grants: TrackerGrants): TrackerStatement[] {
       Sid: "KeepIndex",
       Effect: "Allow",
       // TransactGetItems needs GetItem on each item, TransactWriteItems PutItem/ConditionCheckItem;
-      // Query reads one key's versions, a reconciliation's walk and the tracked buckets' list;
-      // DeleteItem is for untrack.
-      Action: [
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:ConditionCheckItem",
-        "dynamodb:Query",
-        "dynamodb:DeleteItem",
-      ],
+      // Query reads one key's versions, a reconciliation's walk and the tracked buckets' list.
+      // Nothing here deletes: `untrack` forgets a bucket with the user's own credentials, in the CLI.
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem", "dynamodb:Query"],
       Resource: [table(grants.indexTable)],
     },
   );

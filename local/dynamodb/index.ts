@@ -113,6 +113,7 @@ export async function createDynamoDbService(ctx: CloudContext): Promise<Service>
       tables,
       indexes,
       transactions,
+      timeToLiveIntervalMs: () => ctx.realism.timeToLiveIntervalMs,
       table: () => {
         described ??=
           typeof input.TableName === "string" ? tables.table(input.TableName) : Promise.resolve(undefined);

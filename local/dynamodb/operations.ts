@@ -15,6 +15,8 @@ export interface OperationScope {
   tables: RegionTables;
   indexes: IndexBuilder;
   transactions: Transactions;
+  /** How long UpdateTimeToLive refuses another change to a table's TTL (realism; AWS: an hour). */
+  timeToLiveIntervalMs(): number;
   /** The table the request names, read once on demand. */
   table(): Promise<TableDescription | undefined>;
 }

@@ -12,6 +12,8 @@ const STORED_FIELD = "s3sizeTimeToLive";
 interface StoredTimeToLive {
   attributeName: string;
   enabled: boolean;
+  /** Epoch ms of the last change: AWS refuses another within its interval (an hour). */
+  changedAt?: number;
 }
 
 export function withoutTimeToLive(table: TableDescription): TableDescription {
@@ -64,17 +66,22 @@ export const TIME_TO_LIVE_OPERATIONS: Record<string, DynamoOperation> = {
       return input;
     },
     iam: (input, arn) => ({ action: "dynamodb:UpdateTimeToLive", resources: [arn.table(input.TableName)] }),
-    async run(input, { tables, table }) {
+    async run(input, { tables, table, timeToLiveIntervalMs }) {
       const wanted = specification(input);
       const current = await table();
       if (!current) throw resourceNotFound();
       const stored = current[STORED_FIELD] as StoredTimeToLive | undefined;
+      // "It can take up to one hour for the change to fully process. Any additional UpdateTimeToLive
+      // calls for the same table during this one hour duration result in a ValidationException."
+      if (stored?.changedAt !== undefined && Date.now() - stored.changedAt < timeToLiveIntervalMs()) {
+        throw validationError("Time to live has been modified multiple times within a fixed interval");
+      }
       // UpdateTimeToLive is not idempotent on AWS: a request that changes nothing is refused, and an
       // enabled setting changes its attribute only through a disable.
       if (wanted.enabled && stored?.enabled) throw validationError("TimeToLive is already enabled");
       if (!wanted.enabled && !stored?.enabled) throw validationError("TimeToLive is already disabled");
       await tables.updateTable(tableNameOf(input), (description) => {
-        description[STORED_FIELD] = wanted;
+        description[STORED_FIELD] = { ...wanted, changedAt: Date.now() };
       });
       return { TimeToLiveSpecification: { Enabled: wanted.enabled, AttributeName: wanted.attributeName } };
     },

@@ -34,7 +34,9 @@ import {
   PutBucketVersioningCommand,
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { resolveSettings } from "../../cli/config.ts";
+import { describeDrift } from "../../cli/commands/reconcile.ts";
+import { resolveSettings, stackNames } from "../../cli/config.ts";
+import { trackingLinks } from "../../cli/console-links.ts";
 import { UserError } from "../../cli/errors.ts";
 import { ensureBuckets } from "../../cli/provision/buckets.ts";
 import { ensureIndexTable } from "../../cli/provision/index-table.ts";
@@ -261,6 +263,17 @@ describe("provision: the reconciliation schedule in listing mode", () => {
     expect(await ensureReconcileSchedule(incremental).catch((e: Error) => e.name)).to.equal(
       "AccessDeniedException",
     );
+    expect(ctx.notes).to.deep.equal([]);
+  });
+
+  it("tears down with credentials that EventBridge refuses, saying what it could not check", async () => {
+    const { ctx, mocks } = fakeContext();
+    mocks.events.on(DescribeRuleCommand).rejects(awsError("AccessDeniedException", 400));
+    await destroyReconcileSchedule(ctx);
+    expect(ctx.changes).to.deep.equal([]);
+    expect(ctx.notes).to.deep.equal([
+      "could not look for the EventBridge rule s3size-reconcile (EventBridge denied DescribeRule); if an incremental setup made it, delete it and its target yourself",
+    ]);
   });
 });
 
@@ -390,6 +403,65 @@ describe("config: tracking settings", () => {
     expect(() => resolveSettings({}, { S3SIZE_VERSIONING: "maybe" }, "/tmp")).to.throw(
       UserError,
       /on or off/,
+    );
+  });
+});
+
+describe("console links: tracking", () => {
+  it("links every tracked bucket, and in incremental mode the index's items and the schedule rule", () => {
+    const names = stackNames(resolveSettings({ region: "eu-west-1" }, {}, "/tmp"), ACCOUNT);
+    expect(trackingLinks(names, "eu-west-1", { incremental: false, tracked: [BUCKET] })).to.deep.equal([
+      {
+        what: `tracked bucket ${BUCKET}`,
+        url: `https://s3.console.aws.amazon.com/s3/buckets/${BUCKET}?region=eu-west-1&tab=objects`,
+      },
+    ]);
+    const links = trackingLinks(names, "eu-west-1", { incremental: true, tracked: [] });
+    expect(links.map((link) => link.url)).to.deep.equal([
+      "https://eu-west-1.console.aws.amazon.com/dynamodbv2/home?region=eu-west-1#item-explorer?table=S3-object-size-index",
+      "https://eu-west-1.console.aws.amazon.com/events/home?region=eu-west-1#/eventbus/default/rules/s3size-reconcile",
+    ]);
+  });
+});
+
+describe("reconcile: the report's lines", () => {
+  const totals = (totalSize: number, objectCount: number) => ({
+    totalSize,
+    objectCount,
+    currentSize: totalSize,
+    currentCount: objectCount,
+  });
+  const base = {
+    bucket: BUCKET,
+    listingStartedAt: 0,
+    keysListed: 3,
+    keysIndexed: 2,
+    added: 1,
+    removed: 0,
+    changed: 0,
+    skippedRecent: 0,
+    before: totals(30, 2),
+    after: totals(37, 3),
+    driftBytes: 7,
+    examples: [{ key: "d.bin", kind: "added" as const, bytes: 7 }],
+  };
+
+  it("says what drifted, by how much, with examples; or that nothing did; or that it seeded a new index", () => {
+    expect(describeDrift(base)).to.equal(
+      `${BUCKET}: 3 keys listed, 2 indexed; fixed 1 added, 0 removed, 0 changed: 30 → 37 bytes (drift 7 bytes); e.g. d.bin (added, 7 bytes)`,
+    );
+    expect(
+      describeDrift({
+        ...base,
+        added: 0,
+        keysIndexed: 3,
+        before: totals(37, 3),
+        driftBytes: 0,
+        examples: [],
+      }),
+    ).to.equal(`${BUCKET}: 3 keys listed, 3 indexed; no drift (37 bytes in 3 objects)`);
+    expect(describeDrift({ ...base, baseline: true, after: totals(1, 1) })).to.equal(
+      `${BUCKET}: no index yet, seeded from one listing (a baseline): 1 bytes in 1 object`,
     );
   });
 });

@@ -330,6 +330,15 @@ describe("s3size tracking on the local cloud: incremental mode, track, reconcile
     }
   });
 
+  it("left no use of any role denied: the grants from trackerStatements() and the driver's are enough", async () => {
+    for (const role of ["s3size-size-tracking-role", "s3size-driver-role"]) {
+      const doc = await json("policy", "--role", role);
+      const [analysis] = doc.roles;
+      expect(analysis.usedButDenied, role).to.deep.equal([]);
+      expect(analysis.usedAndGranted.length, role).to.be.greaterThan(0);
+    }
+  });
+
   it("teardown untracks what it tracked and removes the index table and the schedule, never the user's bucket", async () => {
     const tracked = await json("track", USER_BUCKET);
     expect(tracked.baseline.record.totalSize).to.equal(42);

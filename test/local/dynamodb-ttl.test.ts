@@ -8,8 +8,13 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
+import { realismFromEnv } from "../../local/index.ts";
+import { DEFAULT_REALISM } from "../../local/types.ts";
 import { startTestCloud, type TestCloud } from "./cloud.ts";
 import { expectError } from "./fixtures/lambda.ts";
+
+const INTERVAL_MS = 300;
+const outlast = () => new Promise((resolve) => setTimeout(resolve, INTERVAL_MS + 50));
 
 describe("local DynamoDB: Time to Live settings", function () {
   this.timeout(30_000);
@@ -32,7 +37,8 @@ describe("local DynamoDB: Time to Live settings", function () {
       .TimeToLiveDescription;
 
   before(async () => {
-    test = await startTestCloud();
+    // AWS refuses a second change within an hour; 300 ms here, so both refusals can be seen.
+    test = await startTestCloud({ realism: { timeToLiveIntervalMs: INTERVAL_MS } });
   });
   after(async () => {
     await test?.stop();
@@ -52,9 +58,28 @@ describe("local DynamoDB: Time to Live settings", function () {
     expect(Object.keys(Table!)).not.to.include("s3sizeTimeToLive");
   });
 
-  it("refuses to enable it twice or on another attribute, and to disable it twice", async () => {
+  it("refuses any further change within the interval after one, whatever it asks", async () => {
+    await createTable("soon");
+    await update("soon", true);
+    for (const enabled of [false, true]) {
+      const soon = await expectError(update("soon", enabled), "ValidationException", 400);
+      expect(soon.message).to.equal("Time to live has been modified multiple times within a fixed interval");
+    }
+    expect(await describe("soon")).to.deep.equal({
+      TimeToLiveStatus: "ENABLED",
+      AttributeName: "expires_at",
+    });
+  });
+
+  it("takes the interval from S3SIZE_LOCAL_TTL_INTERVAL_MS, an hour by default as on AWS", () => {
+    expect(realismFromEnv({ S3SIZE_LOCAL_TTL_INTERVAL_MS: "250" }).timeToLiveIntervalMs).to.equal(250);
+    expect(DEFAULT_REALISM.timeToLiveIntervalMs).to.equal(3_600_000);
+  });
+
+  it("after the interval, refuses to enable it twice or on another attribute, and to disable it twice", async () => {
     await createTable("twice");
     await update("twice", true);
+    await outlast();
     const again = await expectError(update("twice", true), "ValidationException", 400);
     expect(again.message).to.equal("TimeToLive is already enabled");
     await expectError(update("twice", true, "other"), "ValidationException", 400);
@@ -64,6 +89,7 @@ describe("local DynamoDB: Time to Live settings", function () {
     });
     await update("twice", false);
     expect(await describe("twice")).to.deep.equal({ TimeToLiveStatus: "DISABLED" });
+    await outlast();
     const off = await expectError(update("twice", false), "ValidationException", 400);
     expect(off.message).to.equal("TimeToLive is already disabled");
   });
