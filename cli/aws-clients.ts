@@ -3,6 +3,7 @@
 import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -20,6 +21,7 @@ export interface AwsClients {
   sts: STSClient;
   apigateway: APIGatewayClient;
   logs: CloudWatchLogsClient;
+  events: EventBridgeClient;
   /** Every command sent through these clients, in order (one entry per logical call, not per retry). */
   calls: CallRecord[];
 }
@@ -127,6 +129,7 @@ export function createAwsClients(target: ClientTarget): AwsClients {
     sts: new STSClient(base("sts")),
     apigateway: new APIGatewayClient(base("apigateway")),
     logs: new CloudWatchLogsClient(base("logs")),
+    events: new EventBridgeClient(base("events")),
   };
   for (const [service, client] of Object.entries(clients)) recordCalls(client, service, calls);
   return { ...clients, calls };

@@ -15,6 +15,7 @@ export const SERVICE_IDS = {
   sts: "STS",
   apigateway: "API Gateway",
   logs: "CloudWatch Logs",
+  events: "EventBridge",
 } as const;
 export type ServiceKey = keyof typeof SERVICE_IDS;
 

@@ -12,6 +12,9 @@ import { parseWholeNumber } from "./flag-values.ts";
 export const FUNCTION_KEYS = ["size-tracking", "plotting", "driver"] as const;
 export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 export type Arch = "arm64" | "x86_64";
+/** What invokes the tracker: the buckets' own notifications, or an EventBridge rule on their events. */
+export const TRIGGERS = ["notification", "eventbridge"] as const;
+export type Trigger = (typeof TRIGGERS)[number];
 
 /** Options every AWS-facing command takes (commander's camel-cased names), plus a flag per setting. */
 export interface GlobalOptions extends Partial<Record<SettingKey, string>> {
@@ -50,6 +53,8 @@ export interface Settings {
   driverWaitMs: number;
   apiRateLimit: number;
   apiBurstLimit: number;
+  /** The trigger asked for; undefined keeps the stack's current one (state.json), else notification. */
+  trigger?: Trigger;
 }
 
 /** Every setting with its environment name and default: the source of `.env.example` and the README. */
@@ -69,6 +74,7 @@ export const SETTINGS_ENV = {
   apiRateLimit: ["S3SIZE_API_RATE_LIMIT", "10"],
   apiBurstLimit: ["S3SIZE_API_BURST_LIMIT", "20"],
   stateDir: ["S3SIZE_STATE_DIR", ".s3size"],
+  trigger: ["S3SIZE_TRIGGER", ""],
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS_ENV;
@@ -77,6 +83,7 @@ export type SettingKey = keyof typeof SETTINGS_ENV;
 export const DERIVED_DEFAULTS: Partial<Record<SettingKey, string>> = {
   dataBucket: "testbucket-<account>-<region>",
   plotBucket: "<data bucket>-plots",
+  trigger: "the stack's current trigger, else notification; the other is eventbridge",
 };
 
 /** The command-line flag of a setting: dataBucket → --data-bucket (commander maps it back). */
@@ -115,6 +122,7 @@ export function resolveSettings(
   };
   const local = Boolean(flags.local) || ["1", "true", "yes"].includes((env.S3SIZE_LOCAL ?? "").toLowerCase());
   const region: Sourced = resolveRegion(flags, env, profile);
+  const trigger = pick("trigger");
   const settings: Settings = {
     stack: pick("stack"),
     region: region.value,
@@ -136,6 +144,7 @@ export function resolveSettings(
     driverWaitMs: integerSetting("driverWaitMs", pick("driverWaitMs"), 0, 600_000),
     apiRateLimit: integerSetting("apiRateLimit", pick("apiRateLimit"), 1, 10_000),
     apiBurstLimit: integerSetting("apiBurstLimit", pick("apiBurstLimit"), 1, 5_000),
+    ...(trigger ? { trigger: trigger as Trigger } : {}),
   };
   validateSettings(settings);
   return settings;
@@ -178,6 +187,12 @@ export function validateSettings(s: Settings): void {
   }
   if (s.arch !== "arm64" && s.arch !== "x86_64") {
     throw new UserError(`unsupported architecture "${s.arch}"`, "--arch (S3SIZE_ARCH) is arm64 or x86_64");
+  }
+  if (s.trigger !== undefined && !TRIGGERS.includes(s.trigger)) {
+    throw new UserError(
+      `unknown trigger "${s.trigger}"`,
+      `--trigger (S3SIZE_TRIGGER) is ${TRIGGERS.join(" or ")}`,
+    );
   }
   if (!CLS_LOG_RETENTION.includes(s.logRetentionDays)) {
     throw new UserError(

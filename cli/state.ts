@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:f
 import { writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { JsonFile, LocalStateError } from "../local/state.ts";
-import type { StackNames } from "./config.ts";
+import type { StackNames, Trigger } from "./config.ts";
 import { UserError } from "./errors.ts";
 
 export interface StackState {
@@ -23,6 +23,10 @@ export interface StackState {
   invokeUrl?: string;
   /** Set before changing the API's methods, cleared after the stage points at a new deployment. */
   apiNeedsDeployment?: boolean;
+  /** What invokes the tracker, as the last setup left it (a command without --trigger keeps it). */
+  trigger?: Trigger;
+  /** Buckets whose EventBridge delivery s3size switched on (and so may switch off again). */
+  eventBridgeEnabled?: string[];
   updatedAt?: string;
 }
 

@@ -26,6 +26,7 @@ export function fakeContext(
     sts: mockClient(clients.sts),
     apigateway: mockClient(clients.apigateway),
     logs: mockClient(clients.logs),
+    events: mockClient(clients.events),
   };
   const settings: Settings = { ...resolveSettings({ region }, {}, "/tmp"), ...options.settings };
   const state: StackState = { ...emptyState(settings.stack, region), ...options.state };
