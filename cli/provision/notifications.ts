@@ -12,18 +12,21 @@ import { arns, change, type ProvisionContext, read } from "./context.ts";
 import { ensureInvokePermission, getFunction, removeInvokePermission } from "./functions.ts";
 
 export const S3_EVENTS = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"];
-const S3_PERMISSION_ID = "s3size-s3-invoke";
+export const S3_PERMISSION_ID = "s3size-s3-invoke";
 
 export const notificationId = (ctx: ProvisionContext) => `s3size-${ctx.names.stack}-size-tracking`;
 
 /** Our configuration, either by its id or by pointing at our function (a copy made by another tool). */
-function isOurs(ctx: ProvisionContext, entry: LambdaFunctionConfiguration): boolean {
+export function isOurs(ctx: ProvisionContext, entry: LambdaFunctionConfiguration): boolean {
   return entry.Id === notificationId(ctx) || entry.LambdaFunctionArn === arns(ctx).function("size-tracking");
 }
 
-async function readNotifications(ctx: ProvisionContext): Promise<NotificationConfiguration> {
+export async function readNotifications(
+  ctx: ProvisionContext,
+  bucket = ctx.names.dataBucket,
+): Promise<NotificationConfiguration> {
   const { $metadata: _, ...configuration } = await read(() =>
-    ctx.clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: ctx.names.dataBucket })),
+    ctx.clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket })),
   );
   return configuration;
 }

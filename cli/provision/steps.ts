@@ -5,9 +5,9 @@ import type { ProvisionContext } from "./context.ts";
 import { destroyDriverEnv, ensureDriverEnv } from "./driver-env.ts";
 import { destroyFunctions, ensureFunctions } from "./functions.ts";
 import { destroyLogGroups, ensureLogGroups } from "./log-groups.ts";
-import { destroyNotifications, ensureNotifications } from "./notifications.ts";
 import { destroyRoles, ensureRoles } from "./roles.ts";
 import { checkTable, destroyTable, ensureTable } from "./table.ts";
+import { destroyTrigger, ensureTrigger } from "./trigger.ts";
 
 export interface Step {
   name: string;
@@ -26,8 +26,8 @@ export const STEPS: Step[] = [
   {
     name: "notifications",
     label: "S3 notifications",
-    ensure: ensureNotifications,
-    destroy: destroyNotifications,
+    ensure: ensureTrigger,
+    destroy: destroyTrigger,
   },
   { name: "api", label: "REST API", ensure: ensureApi, destroy: destroyApi },
   { name: "driver-env", label: "driver's API URL", ensure: ensureDriverEnv, destroy: destroyDriverEnv },

@@ -1,0 +1,133 @@
+// Which path a tracked bucket's object events take to the tracker (--trigger): the bucket's own
+// notification (S3 invokes the tracker) or EventBridge (the bucket sends its events to the default bus,
+// a rule there invokes the tracker). A switch prepares the new path, flips the bucket's configuration in
+// one call, then removes the old path: events may arrive twice for a moment, never not at all.
+import {
+  type NotificationConfiguration,
+  PutBucketNotificationConfigurationCommand,
+} from "@aws-sdk/client-s3";
+import type { Settings, Trigger } from "../config.ts";
+import { isNotFound } from "../errors.ts";
+import type { StackState } from "../state.ts";
+import { bucketExists } from "./buckets.ts";
+import { change, type ProvisionContext } from "./context.ts";
+import { destroyEventRule, ensureEventRule } from "./event-rule.ts";
+import { getFunction, removeInvokePermission } from "./functions.ts";
+import {
+  destroyNotifications,
+  ensureNotifications,
+  isOurs,
+  mergeNotifications,
+  readNotifications,
+  S3_PERMISSION_ID,
+} from "./notifications.ts";
+
+/** The trigger asked for (flag, S3SIZE_TRIGGER, .env), else the one the stack has, else notification. */
+export function stackTrigger(
+  settings: Pick<Settings, "trigger">,
+  state: Pick<StackState, "trigger">,
+): Trigger {
+  return settings.trigger ?? state.trigger ?? "notification";
+}
+
+/** The buckets whose events reach the tracker. */
+export function trackedBuckets(ctx: ProvisionContext): string[] {
+  return [ctx.names.dataBucket];
+}
+
+/** The configuration with EventBridge delivery on and our notification entry gone; the rest kept. */
+export function withEventBridge(
+  existing: NotificationConfiguration,
+  isOursEntry: Parameters<typeof mergeNotifications>[1],
+): NotificationConfiguration {
+  return { ...mergeNotifications(existing, isOursEntry), EventBridgeConfiguration: {} };
+}
+
+/** The configuration without EventBridge delivery; the rest kept. */
+export function withoutEventBridge(existing: NotificationConfiguration): NotificationConfiguration {
+  const { EventBridgeConfiguration: _, ...rest } = existing;
+  return mergeNotifications(rest, () => false);
+}
+
+async function notificationsOf(ctx: ProvisionContext, bucket: string): Promise<NotificationConfiguration> {
+  if (ctx.dryRun && !(await bucketExists(ctx.clients.s3, bucket))) return {};
+  return readNotifications(ctx, bucket);
+}
+
+/**
+ * Makes a bucket send its events to EventBridge instead of notifying the tracker, in one
+ * PutBucketNotificationConfiguration. EventBridge delivery is a switch of the whole bucket that other
+ * tools may rely on: s3size records that it turned it on, and only then ever turns it off.
+ */
+export async function sendToEventBridge(ctx: ProvisionContext, bucket: string): Promise<void> {
+  const existing = await notificationsOf(ctx, bucket);
+  const entries = existing.LambdaFunctionConfigurations ?? [];
+  const alreadyOn = existing.EventBridgeConfiguration !== undefined;
+  if (alreadyOn && !entries.some((entry) => isOurs(ctx, entry))) return;
+  if (!alreadyOn && !ctx.dryRun) {
+    // Recorded before the call, so a crash right after it still leaves it ours to turn off.
+    ctx.state.eventBridgeEnabled = [...new Set([...(ctx.state.eventBridgeEnabled ?? []), bucket])];
+    ctx.saveState();
+  }
+  await change(ctx, `send the events of ${bucket} to EventBridge`, () =>
+    ctx.clients.s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: bucket,
+        NotificationConfiguration: withEventBridge(existing, (entry) => isOurs(ctx, entry)),
+      }),
+    ),
+  );
+}
+
+/** Turns EventBridge delivery off again where s3size turned it on; elsewhere it stays as the owner set it. */
+export async function stopSendingToEventBridge(ctx: ProvisionContext, bucket: string): Promise<void> {
+  if (!(ctx.state.eventBridgeEnabled ?? []).includes(bucket)) return;
+  if (await bucketExists(ctx.clients.s3, bucket)) {
+    try {
+      const existing = await readNotifications(ctx, bucket);
+      if (existing.EventBridgeConfiguration !== undefined) {
+        await change(ctx, `stop sending the events of ${bucket} to EventBridge`, () =>
+          ctx.clients.s3.send(
+            new PutBucketNotificationConfigurationCommand({
+              Bucket: bucket,
+              NotificationConfiguration: withoutEventBridge(existing),
+            }),
+          ),
+        );
+      }
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+  if (ctx.dryRun) return;
+  ctx.state.eventBridgeEnabled = (ctx.state.eventBridgeEnabled ?? []).filter((name) => name !== bucket);
+  ctx.saveState();
+}
+
+/** Setup's step: the chosen trigger in place for every tracked bucket, the other one's pieces gone. */
+export async function ensureTrigger(ctx: ProvisionContext): Promise<void> {
+  const trigger = stackTrigger(ctx.settings, ctx.state);
+  if (!ctx.dryRun && ctx.state.trigger !== trigger) {
+    // Recorded first: a crash part-way through a switch is finished by the next setup, flag or not.
+    ctx.state.trigger = trigger;
+    ctx.saveState();
+  }
+  const buckets = trackedBuckets(ctx);
+  if (trigger === "eventbridge") {
+    await ensureEventRule(ctx, buckets);
+    for (const bucket of buckets) await sendToEventBridge(ctx, bucket);
+    if (await getFunction(ctx.clients.lambda, ctx.names.functions["size-tracking"]))
+      await removeInvokePermission(ctx, "size-tracking", S3_PERMISSION_ID);
+    return;
+  }
+  await ensureNotifications(ctx);
+  for (const bucket of [...(ctx.state.eventBridgeEnabled ?? [])]) await stopSendingToEventBridge(ctx, bucket);
+  await destroyEventRule(ctx);
+}
+
+/** Teardown's step: both paths removed, whichever the stack used (a crash may have left some of each). */
+export async function destroyTrigger(ctx: ProvisionContext): Promise<void> {
+  for (const bucket of [...(ctx.state.eventBridgeEnabled ?? [])]) await stopSendingToEventBridge(ctx, bucket);
+  await destroyNotifications(ctx);
+  await destroyEventRule(ctx);
+}
