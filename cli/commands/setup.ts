@@ -2,7 +2,9 @@
 // state.json as it completes; a second run with nothing changed makes no mutating call.
 import { mutatingCalls } from "../aws-clients.ts";
 import { stackLinks } from "../console-links.ts";
+import { eventRuleName } from "../provision/event-rule.ts";
 import { preflight, STEPS } from "../provision/steps.ts";
+import { stackTrigger } from "../provision/trigger.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./types.ts";
 
@@ -93,10 +95,15 @@ export function printLinks(session: Session, apiId?: string): void {
     output.line(
       `  aws --endpoint-url ${session.endpoint} dynamodb query --table-name ${state.names.table} ...`,
     );
+    if (stackTrigger(settings, state) === "eventbridge")
+      output.line(
+        `  aws --endpoint-url ${session.endpoint} events list-targets-by-rule --rule ${eventRuleName(state.names)}`,
+      );
     return;
   }
   output.line("console links:");
-  for (const link of stackLinks(state.names, settings.region, apiId ?? state.apiId))
+  const rule = stackTrigger(settings, state) === "eventbridge" ? eventRuleName(state.names) : undefined;
+  for (const link of stackLinks(state.names, settings.region, apiId ?? state.apiId, rule))
     output.line(`  ${link.what}: ${link.url}`);
 }
 

@@ -2,7 +2,9 @@
 // steps dry (they list what they would change instead of changing it), with the console links. Exits
 // 3 when anything is missing or drifted, so scripts can tell a complete stack from a broken one.
 import { EXIT } from "../errors.ts";
+import { eventRuleName } from "../provision/event-rule.ts";
 import { STEPS } from "../provision/steps.ts";
+import { stackTrigger } from "../provision/trigger.ts";
 import { printLinks } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
@@ -28,10 +30,16 @@ export const statusCommand: CommandSpec = {
       upToDate: steps.every((step) => step.upToDate),
       steps,
       invokeUrl: state.invokeUrl,
+      trigger: stackTrigger(session.settings, state),
     };
     output.result(document, () => {
       output.line(
         `account ${identity.account} (${identity.arn}), ${session.describeTarget()}, stack ${session.settings.stack}`,
+      );
+      output.line(
+        document.trigger === "eventbridge"
+          ? `trigger: eventbridge (rule ${eventRuleName(document.names)} on the default bus)`
+          : "trigger: notification (the bucket's S3 notifications)",
       );
       for (const step of steps) {
         output.line(
