@@ -108,7 +108,8 @@ export function ruleOperations(
           arn,
           state,
           targets: existing?.targets ?? [],
-          tags: { ...existing?.tags, ...tagsOf(input.Tags) },
+          // As on AWS, PutRule tags a rule it creates; an update ignores Tags (TagResource changes them).
+          tags: existing ? existing.tags : tagsOf(input.Tags),
           createdAt: existing?.createdAt ?? Date.now(),
           ...(pattern !== undefined ? { eventPattern: pattern } : {}),
           ...(schedule !== undefined ? { scheduleExpression: schedule } : {}),

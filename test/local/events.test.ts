@@ -198,6 +198,17 @@ describe("local EventBridge", () => {
         { Key: "stack", Value: "s3size" },
       ]);
     });
+
+    it("tags a rule with PutRule only when it creates it, as AWS does (an update's Tags are ignored)", async () => {
+      const tags = (Value: string) => ({ Tags: [{ Key: "stack", Value }] });
+      const arn = await rule("tagged-at-creation", { source: ["x"] }, tags("first"));
+      await rule("tagged-at-creation", { source: ["y"] }, tags("second"));
+      expect((await events().send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).to.deep.equal([
+        { Key: "stack", Value: "first" },
+      ]);
+      const { EventPattern } = await events().send(new DescribeRuleCommand({ Name: "tagged-at-creation" }));
+      expect(JSON.parse(EventPattern!)).to.deep.equal({ source: ["y"] });
+    });
   });
 
   describe("delivery", () => {
