@@ -30,7 +30,8 @@ export const EVENTS_PERMISSION_ID = "s3size-events-invoke";
 /** The tracker's id among the rule's targets (a user may add others, e.g. a queue to watch the events). */
 export const TRACKER_TARGET_ID = "size-tracking";
 
-export const eventRuleName = (names: StackNames) => `${names.functions["size-tracking"]}-trigger`;
+/** As long as the tracker's role name, so the function prefix's limit (aws-names.ts) keeps it within 64. */
+export const eventRuleName = (names: StackNames) => `${names.functions["size-tracking"]}-rule`;
 
 /** Rules on the default bus are `rule/<name>` (no bus in the ARN). */
 export function eventRuleArn(ctx: Pick<ProvisionContext, "names" | "account" | "region">): string {

@@ -15,7 +15,7 @@ import { cloudClients, DEMO_SLEEP_MS, leftovers, runCli } from "./run-cli.ts";
 
 const ACCOUNT = "000000000000";
 const DATA_BUCKET = `testbucket-${ACCOUNT}-us-east-1`;
-const RULE = "s3size-size-tracking-trigger";
+const RULE = "s3size-size-tracking-rule";
 const RULE_ARN = `arn:aws:events:us-east-1:${ACCOUNT}:rule/${RULE}`;
 const TRACKER_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:s3size-size-tracking`;
 
