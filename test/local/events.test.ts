@@ -144,8 +144,8 @@ describe("local EventBridge", () => {
         "ValidationException",
         400,
       );
-      expect(name.message).to.match(
-        /^1 validation error detected: Value 'no spaces' at 'name' failed to satisfy constraint/,
+      expect(name.message).to.equal(
+        "1 validation error detected: Value 'no spaces' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+",
       );
       await rule("targets-checked", { source: ["x"] });
       const both = await expectError(
