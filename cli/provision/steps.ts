@@ -25,7 +25,7 @@ export const STEPS: Step[] = [
   { name: "functions", label: "functions", ensure: ensureFunctions, destroy: destroyFunctions },
   {
     name: "notifications",
-    label: "S3 notifications",
+    label: "S3 events → tracker",
     ensure: ensureTrigger,
     destroy: destroyTrigger,
   },
