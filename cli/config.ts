@@ -83,7 +83,7 @@ export type SettingKey = keyof typeof SETTINGS_ENV;
 export const DERIVED_DEFAULTS: Partial<Record<SettingKey, string>> = {
   dataBucket: "testbucket-<account>-<region>",
   plotBucket: "<data bucket>-plots",
-  trigger: "the stack's current trigger, else notification; the other is eventbridge",
+  trigger: "the stack's current one, else notification; choices: notification, eventbridge",
 };
 
 /** The command-line flag of a setting: dataBucket → --data-bucket (commander maps it back). */
