@@ -92,6 +92,8 @@ class ExecutionEnvironment {
   private notice?: string;
   /** When the role session's credentials expire: the environment is not reused close to it. */
   credentialsExpireAt = Number.POSITIVE_INFINITY;
+  /** Whether the execution role may write this environment's logs (decided at the first line). */
+  private logsAllowed?: boolean;
 
   constructor(
     readonly spec: EnvironmentSpec,
@@ -362,7 +364,28 @@ class ExecutionEnvironment {
   }
 
   private write(events: LogEvent[]): void {
-    if (events.length > 0) this.options.logs()?.putEvents(this.logGroup, this.logStream, events);
+    if (events.length === 0 || !this.mayWriteLogs()) return;
+    this.options.logs()?.putEvents(this.logGroup, this.logStream, events, this.spec.region);
+  }
+
+  /**
+   * Lambda writes a function's logs as its execution role: a role without CreateLogStream and
+   * PutLogEvents on the group runs its code, but nothing reaches CloudWatch Logs (as on AWS). Asked
+   * once per environment, so the policy report counts the grants as used.
+   */
+  private mayWriteLogs(): boolean {
+    if (this.logsAllowed === undefined) {
+      const iam = this.options.iam();
+      const accountId = this.spec.functionArn.split(":")[4];
+      const stream = `arn:aws:logs:${this.spec.region}:${accountId}:log-group:${this.logGroup}:log-stream:${this.logStream}`;
+      const allowed = (action: string) =>
+        iam?.evaluateRole?.(this.spec.role, { action, resources: [stream] })?.allowed ?? true;
+      this.logsAllowed = allowed("logs:CreateLogStream") && allowed("logs:PutLogEvents");
+      if (!this.logsAllowed) {
+        this.options.debug(`lambda: ${this.spec.functionName}'s role may not write its logs; none kept`);
+      }
+    }
+    return this.logsAllowed;
   }
 
   private maxMemoryUsedMb(): number {

@@ -157,11 +157,14 @@ export function filterEvents(input: Input, store: LogStore) {
   for (const stream of group.streams.values()) {
     if (names ? !names.includes(stream.name) : !stream.name.startsWith(prefix)) continue;
     const idPrefix = stream.file.slice(0, 12);
-    inTimeRange(retained(group, stream.events), input).forEach((event, index) => {
+    // An event's id is its place in its stream, so the same event keeps its id whatever the filter.
+    const position = new Map(stream.events.map((event, index) => [event, index]));
+    for (const event of inTimeRange(retained(group, stream.events), input)) {
       if (matches(event.message)) {
-        found.push({ ...event, logStreamName: stream.name, eventId: `${idPrefix}${pad(index)}` });
+        const eventId = `${idPrefix}${pad(position.get(event)!)}`;
+        found.push({ ...event, logStreamName: stream.name, eventId });
       }
-    });
+    }
   }
   found.sort((a, b) => a.timestamp - b.timestamp);
   const { page, nextToken } = paginate(found, input.nextToken, input.limit, 10_000);

@@ -2,8 +2,8 @@
 // operation, read its input in the request's wire protocol, ask IAM with the requirement the operation
 // declares next to itself, run it, and answer in the same protocol — its output or the service's error.
 import type { ServerResponse } from "node:http";
-import { authorize } from "../authorization.ts";
-import type { CloudContext, EdgeRequest, IamRequirement } from "../types.ts";
+import { authorize, jsonDenialCode } from "../authorization.ts";
+import type { AuthorizationResult, CloudContext, EdgeRequest, IamRequirement } from "../types.ts";
 
 /** An operation's input as the JSON protocols carry it; the Query and CBOR wires are read into the same shape. */
 export type Input = Record<string, unknown>;
@@ -64,13 +64,30 @@ export async function dispatch(
     const input = wire.input(req);
     if (!errors.anonymous) {
       const decision = authorize(ctx, req, operation.iam(input, req));
-      if (!decision.allowed) throw errors.accessDenied(decision.message);
+      if (!decision.allowed) throw refusal(decision, errors);
     }
     wire.output(res, name, await operation.run(input, req));
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     wire.error(res, error);
   }
+}
+
+/**
+ * Credentials AWS does not accept have names of their own in every protocol (the JSON ones' exception
+ * names, the Query ones' codes); a refused action is the service's own AccessDenied.
+ */
+function refusal(
+  decision: Extract<AuthorizationResult, { allowed: false }>,
+  errors: ServiceErrors,
+): ServiceError {
+  if (decision.credentials === "expired") {
+    return new ServiceError(403, jsonDenialCode(decision), decision.message, "ExpiredToken");
+  }
+  if (decision.credentials === "invalid") {
+    return new ServiceError(403, jsonDenialCode(decision), decision.message, "InvalidClientTokenId");
+  }
+  return errors.accessDenied(decision.message);
 }
 
 /** A timestamp as any wire sends it: epoch seconds (JSON), ISO 8601 (Query), a Date (CBOR). */

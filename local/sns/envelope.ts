@@ -18,17 +18,25 @@ export interface Published {
 }
 
 export class Signer {
-  private readonly key: KeyObject;
+  private loaded?: KeyObject;
 
-  /** Loads the cloud's signing key from `dir`, or makes one the first time. */
-  constructor(dir: string) {
-    const path = join(dir, "signing-key.pem");
-    if (!existsSync(path)) {
-      mkdirSync(dir, { recursive: true });
-      const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-      writeFileSync(path, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+  /**
+   * The cloud's signing key lives in `dir`. It is read, or made the first time, when a message is first
+   * signed: making a 2,048-bit key takes a quarter of a second, which a start that signs nothing skips.
+   */
+  constructor(private readonly dir: string) {}
+
+  private get key(): KeyObject {
+    if (!this.loaded) {
+      const path = join(this.dir, "signing-key.pem");
+      if (!existsSync(path)) {
+        mkdirSync(this.dir, { recursive: true });
+        const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+        writeFileSync(path, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+      }
+      this.loaded = createPrivateKey(readFileSync(path));
     }
-    this.key = createPrivateKey(readFileSync(path));
+    return this.loaded;
   }
 
   publicKeyPem(): string {

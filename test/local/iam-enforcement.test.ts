@@ -16,6 +16,8 @@ import {
 import { CreateTableCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { InvokeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { ListTopicsCommand } from "@aws-sdk/client-sns";
+import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import { expect } from "chai";
@@ -318,6 +320,14 @@ describe("IAM enforcement for role sessions", () => {
         400,
       );
       expect(error.message).to.equal("The security token included in the request is invalid.");
+      // The services built on the shared operation dispatcher name refused credentials the same way.
+      const queue = await expectError(
+        forged.sqs.send(new ListQueuesCommand({})),
+        "InvalidClientTokenId",
+        403,
+      );
+      expect(queue.message).to.equal("The security token included in the request is invalid.");
+      await expectError(forged.sns.send(new ListTopicsCommand({})), "InvalidClientTokenId", 403);
     } finally {
       for (const client of Object.values(forged)) client.destroy();
     }

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeLogGroupsCommand, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import {
   AddPermissionCommand,
   GetFunctionConfigurationCommand,
@@ -148,6 +149,25 @@ describe("local Lambda execution environments", () => {
     );
     expect(reports.events!.length).to.be.at.least(4);
     expect(reports.events![0]!.message).to.match(/^REPORT RequestId: [0-9a-f-]{36}\tDuration: /);
+  });
+
+  it("keeps no logs for a function whose role may not write them, and still runs it", async () => {
+    const trust = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
+    };
+    const bare = await test.clients.iam.send(
+      new CreateRoleCommand({ RoleName: "no-logs-role", AssumeRolePolicyDocument: JSON.stringify(trust) }),
+    );
+    await createFunction(test.clients.lambda, { name: "silent", role: bare.Role!.Arn!, zip });
+    const result = decode((await invoke("silent", { action: "log", tag: "unseen" })).Payload);
+    expect(result).to.deep.equal({ logged: true });
+    const groups = await test.clients.logs.send(
+      new DescribeLogGroupsCommand({ logGroupNamePrefix: "/aws/lambda/silent" }),
+    );
+    expect(groups.logGroups).to.deep.equal([]);
   });
 });
 

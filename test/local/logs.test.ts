@@ -179,6 +179,9 @@ describe("local CloudWatch Logs", () => {
       "event 24",
     ]);
     expect(rest.nextToken).to.equal(undefined);
+    const idOf = async (input: Record<string, unknown>) =>
+      (await filter(input)).events!.find((e) => e.message === "event 2")!.eventId;
+    expect(await idOf({ startTime: t0 + 12 })).to.equal(await idOf({ filterPattern: "event" }));
   });
 
   it("tags by ARN and by group name", async () => {
