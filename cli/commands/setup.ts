@@ -1,6 +1,7 @@
 // `s3size setup`: every resource in dependency order, each step get-or-create and recorded in
 // state.json as it completes; a second run with nothing changed makes no mutating call.
 import { mutatingCalls } from "../aws-clients.ts";
+import type { Trigger } from "../config.ts";
 import { stackLinks } from "../console-links.ts";
 import { eventRuleName } from "../provision/event-rule.ts";
 import { preflight, STEPS } from "../provision/steps.ts";
@@ -17,6 +18,8 @@ export interface SetupReport {
   changes: Record<string, string[]>;
   upToDate: boolean;
   invokeUrl?: string;
+  /** What invokes the tracker now. */
+  trigger: Trigger;
 }
 
 export async function runSetup(session: Session): Promise<SetupReport> {
@@ -63,6 +66,7 @@ export async function runSetup(session: Session): Promise<SetupReport> {
     changes,
     upToDate: mutations === 0,
     invokeUrl: state.invokeUrl,
+    trigger: stackTrigger(settings, state),
   };
 }
 

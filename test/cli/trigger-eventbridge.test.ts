@@ -74,9 +74,11 @@ describe("s3size --trigger eventbridge end to end on the local cloud", function 
   });
 
   it("sets up the bucket's EventBridge delivery, the rule, its target and a permission scoped to the rule", async () => {
-    const run = await cli("setup", "--trigger", "eventbridge");
+    const run = await cli("setup", "--trigger", "eventbridge", "--json");
     expect(run.code, run.stderr).to.equal(0);
-    expect(run.stdout).to.include(`create EventBridge rule ${RULE}`);
+    const report = JSON.parse(run.stdout);
+    expect(report.trigger).to.equal("eventbridge");
+    expect(report.changes.notifications).to.include(`create EventBridge rule ${RULE}`);
     expect(JSON.parse(readFileSync(join(stateDir, "state.json"), "utf8"))).to.deep.include({
       trigger: "eventbridge",
       eventBridgeEnabled: [DATA_BUCKET],

@@ -16,7 +16,8 @@ import {
   PutBucketNotificationConfigurationCommand,
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { resolveSettings } from "../../cli/config.ts";
+import { resolveSettings, stackNames } from "../../cli/config.ts";
+import { stackLinks } from "../../cli/console-links.ts";
 import { UserError } from "../../cli/errors.ts";
 import {
   destroyEventRule,
@@ -328,6 +329,18 @@ describe("provision: switching the trigger", () => {
 });
 
 describe("the trigger setting", () => {
+  it("adds the rule's EventBridge console link to the stack's links only when it is given", () => {
+    const names = stackNames(resolveSettings({ region: "eu-west-1" }, {}, "/tmp"), ACCOUNT);
+    const links = stackLinks(names, "eu-west-1", "api123", RULE);
+    expect(links.at(-1)).to.deep.equal({
+      what: `EventBridge rule ${RULE}`,
+      url: `https://eu-west-1.console.aws.amazon.com/events/home?region=eu-west-1#/eventbus/default/rules/${RULE}`,
+    });
+    expect(
+      stackLinks(names, "eu-west-1", "api123").some((link) => link.what.startsWith("EventBridge")),
+    ).to.equal(false);
+  });
+
   it("takes --trigger over S3SIZE_TRIGGER, and otherwise keeps the stack's, else notification", () => {
     expect(
       resolveSettings({ trigger: "eventbridge" }, { S3SIZE_TRIGGER: "notification" }, "/tmp").trigger,
