@@ -30,8 +30,11 @@ export function stackTrigger(
   return settings.trigger ?? state.trigger ?? "notification";
 }
 
-/** The buckets whose events reach the tracker. */
-export function trackedBuckets(ctx: ProvisionContext): string[] {
+/**
+ * The buckets whose events the trigger brings to the tracker: the data bucket (and, once `s3size track`
+ * lands, the tracked ones: the rule's pattern names them all).
+ */
+export function triggeredBuckets(ctx: ProvisionContext): string[] {
   return [ctx.names.dataBucket];
 }
 
@@ -112,7 +115,7 @@ export async function ensureTrigger(ctx: ProvisionContext): Promise<void> {
     ctx.state.trigger = trigger;
     ctx.saveState();
   }
-  const buckets = trackedBuckets(ctx);
+  const buckets = triggeredBuckets(ctx);
   if (trigger === "eventbridge") {
     await ensureEventRule(ctx, buckets);
     for (const bucket of buckets) await sendToEventBridge(ctx, bucket);
