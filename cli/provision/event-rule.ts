@@ -109,20 +109,21 @@ export async function ensureEventRule(ctx: ProvisionContext, buckets: string[]):
   const Name = eventRuleName(ctx.names);
   const ruleArn = eventRuleArn(ctx);
   const trackerArn = arns(ctx).function("size-tracking");
-  // The permission first: EventBridge invokes the target as soon as it is in place.
-  await ensureInvokePermission(ctx, "size-tracking", {
-    statementId: EVENTS_PERMISSION_ID,
-    principal: "events.amazonaws.com",
-    sourceArn: ruleArn,
-  });
-  const pattern = trackingEventPattern(buckets);
   const current = await describeRule(ctx);
+  // Someone else's rule of that name must not get to invoke the tracker: refuse before the permission.
   if (current && !(await isStackRule(ctx, current.Arn ?? ruleArn))) {
     throw new UserError(
       `EventBridge rule ${Name} exists but is not part of stack ${ctx.names.stack} (no tag ${STACK_TAG_KEY}=${ctx.names.stack})`,
       "choose another prefix with S3SIZE_FUNCTION_PREFIX or another stack name with S3SIZE_STACK",
     );
   }
+  // The permission before the target: EventBridge invokes the target as soon as it is in place.
+  await ensureInvokePermission(ctx, "size-tracking", {
+    statementId: EVENTS_PERMISSION_ID,
+    principal: "events.amazonaws.com",
+    sourceArn: ruleArn,
+  });
+  const pattern = trackingEventPattern(buckets);
   const upToDate =
     current &&
     samePattern(current.EventPattern, pattern) &&

@@ -139,8 +139,13 @@ describe("provision: EventBridge rule", () => {
     mocks.lambda.on(GetPolicyCommand).resolves(policyOf(EVENTS_STATEMENT));
     mocks.events.on(DescribeRuleCommand).resolves({ Name: RULE, Arn: RULE_ARN });
     mocks.events.on(ListTagsForResourceCommand).resolves({ Tags: [] });
+    mocks.lambda.on(GetPolicyCommand).rejects(awsError("ResourceNotFoundException", 404));
     const refused = await ensureEventRule(ctx, ["data-bucket"]).catch((error) => error);
     expect(refused).to.be.instanceOf(UserError);
+    expect(
+      mocks.lambda.commandCalls(AddPermissionCommand),
+      "no permission for someone else's rule",
+    ).to.have.length(0);
     expect(refused.message).to.match(/rule s3size-size-tracking-rule exists but is not part of stack s3size/);
     mocks.events.on(DescribeRuleCommand).rejects(awsError("ResourceNotFoundException", 400));
     mocks.events.on(PutTargetsCommand).resolves({
