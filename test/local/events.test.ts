@@ -23,6 +23,7 @@ import { expect } from "chai";
 import { clientsFor, startTestCloud, type TestCloud } from "./cloud.ts";
 import { expectError } from "./fixtures/lambda.ts";
 import { queueFor, receiveMessages, recordedEvents, recorderFunction } from "./fixtures/messaging.ts";
+import { assume, roleWithPolicy } from "./fixtures/role-session.ts";
 
 const objectCreated = (bucket: string, key: string) => ({
   Source: "aws.s3",
@@ -208,6 +209,27 @@ describe("local EventBridge", () => {
       ]);
       const { EventPattern } = await events().send(new DescribeRuleCommand({ Name: "tagged-at-creation" }));
       expect(JSON.parse(EventPattern!)).to.deep.equal({ source: ["y"] });
+    });
+
+    it("asks for events:TagResource as well when PutRule tags, as AWS does", async () => {
+      const role = await roleWithPolicy(test.clients, "rule-writer", [
+        {
+          Effect: "Allow",
+          Action: "events:PutRule",
+          Resource: "arn:aws:events:us-east-1:000000000000:rule/by-role-*",
+        },
+      ]);
+      const writer = clientsFor(test.cloud.endpoint, "us-east-1", await assume(test.clients, role, "writer"));
+      const put = (Name: string, extra: object = {}) =>
+        writer.events.send(new PutRuleCommand({ Name, EventPattern: '{"source":["x"]}', ...extra }));
+      expect((await put("by-role-plain")).RuleArn).to.match(/rule\/by-role-plain$/);
+      const refused = await expectError(
+        put("by-role-tagged", { Tags: [{ Key: "stack", Value: "s3size" }] }),
+        "AccessDeniedException",
+        400,
+      );
+      expect(refused.message).to.include("events:TagResource");
+      expect(refused.message).to.include("rule/by-role-tagged");
     });
   });
 
