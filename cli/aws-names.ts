@@ -33,6 +33,7 @@ const LONGEST_ROLE_SUFFIX = "-size-tracking-role".length;
 interface NamedSettings {
   stack: string;
   table: string;
+  indexTable: string;
   functionPrefix: string;
   apiName: string;
   stage: string;
@@ -46,6 +47,12 @@ const RULES: Record<keyof NamedSettings, Rule> = {
     what: "table name",
     rule: "DynamoDB table names are 3 to 255 letters, digits, '_', '-' or '.'",
     source: "--table / S3SIZE_TABLE",
+  },
+  indexTable: {
+    test: (v) => /^[a-zA-Z0-9_.-]{3,255}$/.test(v),
+    what: "index table name",
+    rule: "DynamoDB table names are 3 to 255 letters, digits, '_', '-' or '.'",
+    source: "--index-table / S3SIZE_INDEX_TABLE",
   },
   functionPrefix: {
     test: (v) => /^[a-zA-Z0-9_-]+$/.test(v) && v.length <= 64 - LONGEST_ROLE_SUFFIX,

@@ -4,6 +4,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { DEFAULT_TABLE_NAME } from "../handlers/common/history.ts";
+import {
+  DEFAULT_INDEX_TABLE_NAME,
+  TRACKING_MODES,
+  type TrackingMode,
+} from "../handlers/tracking/settings.ts";
+import { parseSchedule } from "../local/events/schedule.ts";
 import { type AwsProfile, resolveRegion, type Sourced } from "./aws-config.ts";
 import { validateBucketName, validateNames } from "./aws-names.ts";
 import { UserError } from "./errors.ts";
@@ -17,7 +23,9 @@ export const TRIGGERS = ["notification", "eventbridge"] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
 /** Options every AWS-facing command takes (commander's camel-cased names), plus a flag per setting. */
-export interface GlobalOptions extends Partial<Record<SettingKey, string>> {
+export interface GlobalOptions extends Partial<Record<Exclude<SettingKey, "versioning">, string>> {
+  /** `--versioning` is a switch (true); S3SIZE_VERSIONING is on/off. */
+  versioning?: string | boolean;
   local?: boolean;
   endpointUrl?: string;
   region?: string;
@@ -53,6 +61,14 @@ export interface Settings {
   driverWaitMs: number;
   apiRateLimit: number;
   apiBurstLimit: number;
+  /** How the tracker counts: a listing per event, or an index kept in DynamoDB. */
+  tracking: TrackingMode;
+  /** Incremental mode's per-object index table. */
+  indexTable: string;
+  /** When EventBridge runs the reconciliation in incremental mode (a rate or cron expression). */
+  reconcileSchedule: string;
+  /** Versioning on for the data bucket (then every version's bytes count). */
+  versioning: boolean;
   /** The trigger asked for; undefined keeps the stack's current one (state.json), else notification. */
   trigger?: Trigger;
 }
@@ -74,6 +90,10 @@ export const SETTINGS_ENV = {
   apiRateLimit: ["S3SIZE_API_RATE_LIMIT", "10"],
   apiBurstLimit: ["S3SIZE_API_BURST_LIMIT", "20"],
   stateDir: ["S3SIZE_STATE_DIR", ".s3size"],
+  tracking: ["S3SIZE_TRACKING", "listing"],
+  indexTable: ["S3SIZE_INDEX_TABLE", DEFAULT_INDEX_TABLE_NAME],
+  reconcileSchedule: ["S3SIZE_RECONCILE_SCHEDULE", "rate(1 day)"],
+  versioning: ["S3SIZE_VERSIONING", "off"],
   trigger: ["S3SIZE_TRIGGER", ""],
 } as const;
 
@@ -116,7 +136,7 @@ export function resolveSettings(
   const pick = (key: SettingKey): string => {
     const [name, fallback] = SETTINGS_ENV[key];
     const flag = flags[key];
-    if (flag !== undefined) return flag;
+    if (flag !== undefined) return flag === true ? "on" : String(flag);
     const value = env[name];
     return value === undefined || value === "" ? fallback : value;
   };
@@ -144,6 +164,10 @@ export function resolveSettings(
     driverWaitMs: integerSetting("driverWaitMs", pick("driverWaitMs"), 0, 600_000),
     apiRateLimit: integerSetting("apiRateLimit", pick("apiRateLimit"), 1, 10_000),
     apiBurstLimit: integerSetting("apiBurstLimit", pick("apiBurstLimit"), 1, 5_000),
+    tracking: pick("tracking") as TrackingMode,
+    indexTable: pick("indexTable"),
+    reconcileSchedule: pick("reconcileSchedule"),
+    versioning: switchSetting("versioning", pick("versioning")),
     ...(trigger ? { trigger: trigger as Trigger } : {}),
   };
   validateSettings(settings);
@@ -156,6 +180,16 @@ function integerSetting(key: SettingKey, raw: string, min: number, max: number):
     `${settingFlag(key)} (${SETTINGS_ENV[key][0]})`,
     { min, max },
     "fix the flag, the environment or .env",
+  );
+}
+
+function switchSetting(key: SettingKey, raw: string): boolean {
+  const value = raw.toLowerCase();
+  if (["on", "true", "1", "yes"].includes(value)) return true;
+  if (["off", "false", "0", "no"].includes(value)) return false;
+  throw new UserError(
+    `${SETTINGS_ENV[key][0]} must be on or off, got "${raw}"`,
+    "fix the environment or .env (the flag is a switch: --versioning)",
   );
 }
 
@@ -201,6 +235,18 @@ export function validateSettings(s: Settings): void {
     );
   }
   if (s.endpoint !== undefined) validateEndpointUrl(s.endpoint, "--endpoint-url");
+  if (!TRACKING_MODES.includes(s.tracking)) {
+    throw new UserError(
+      `unknown tracking mode "${s.tracking}"`,
+      `--tracking (S3SIZE_TRACKING) is ${TRACKING_MODES.join(" or ")}`,
+    );
+  }
+  if (!parseSchedule(s.reconcileSchedule)) {
+    throw new UserError(
+      `"${s.reconcileSchedule}" is not a schedule EventBridge accepts`,
+      "--reconcile-schedule (S3SIZE_RECONCILE_SCHEDULE) is e.g. rate(1 day), rate(6 hours) or cron(0 3 * * ? *)",
+    );
+  }
 }
 
 export function validateEndpointUrl(url: string, source: string): void {
@@ -221,6 +267,10 @@ export interface StackNames {
   dataBucket: string;
   plotBucket: string;
   table: string;
+  /** Incremental mode's index table (created only in that mode). */
+  indexTable: string;
+  /** The EventBridge rule that runs the reconciliation in incremental mode. */
+  reconcileRule: string;
   functions: Record<FunctionKey, string>;
   roles: Record<FunctionKey, string>;
   logGroups: Record<FunctionKey, string>;
@@ -243,6 +293,8 @@ export function stackNames(s: Settings, account: string): StackNames {
     dataBucket,
     plotBucket,
     table: s.table,
+    indexTable: s.indexTable,
+    reconcileRule: `${s.functionPrefix}-reconcile`,
     functions,
     roles: per((key) => `${functions[key]}-role`),
     logGroups: per((key) => `/aws/lambda/${functions[key]}`),

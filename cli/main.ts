@@ -67,6 +67,21 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/policy.ts")).policyCommand,
   },
   {
+    name: "track",
+    summary: "attach the tracker to an existing bucket and record its size (a baseline)",
+    load: async () => (await import("./commands/track.ts")).trackCommand,
+  },
+  {
+    name: "untrack",
+    summary: "detach the tracker from a bucket `track` attached (the bucket and its history stay)",
+    load: async () => (await import("./commands/untrack.ts")).untrackCommand,
+  },
+  {
+    name: "reconcile",
+    summary: "incremental mode: list each tracked bucket once, fix the index and total, report the drift",
+    load: async () => (await import("./commands/reconcile.ts")).reconcileCommand,
+  },
+  {
     name: "local",
     summary: "run the local cloud in the foreground and print how to point clients at it",
     load: async () => (await import("./commands/local.ts")).localCommand,
@@ -155,6 +170,14 @@ function buildProgram(io: MainIo, run: Run): Command & { loadCommand(name: strin
     if (key === "stateDir") continue;
     const [envName, fallback] = SETTINGS_ENV[key];
     const description = `${envName} (default ${fallback || DERIVED_DEFAULTS[key]})`;
+    if (key === "versioning") {
+      const flag = new Option(
+        "--versioning",
+        `turn versioning on for the data bucket (${envName}=on; default off)`,
+      );
+      program.addOption(flag.helpGroup("Names and settings:"));
+      continue;
+    }
     program.addOption(
       new Option(`${settingFlag(key)} <value>`, description).helpGroup("Names and settings:"),
     );

@@ -21,6 +21,8 @@ export interface StackState {
   created: string[];
   apiId?: string;
   invokeUrl?: string;
+  /** Buckets `s3size track` attached the tracker to (besides the data bucket), in the order tracked. */
+  tracked?: string[];
   /** Set before changing the API's methods, cleared after the stage points at a new deployment. */
   apiNeedsDeployment?: boolean;
   /** What invokes the tracker, as the last setup left it (a command without --trigger keeps it). */

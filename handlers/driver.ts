@@ -4,6 +4,7 @@ import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { type AwsClients, awsClients } from "./common/clients.ts";
 import { FUNCTION_ENV, integerEnv, requireEnv } from "./common/function-env.ts";
 import { bucketRecordsQuery, type HistoryPoint, queryAll } from "./common/history-query.ts";
+import { type BucketContents, bucketContents } from "./driver/bucket-contents.ts";
 import { plotRequestUrl } from "./driver/plot-request.ts";
 import {
   type DemoAction,
@@ -34,6 +35,8 @@ export interface DriverEvent {
 export interface DriverResult {
   bucket: string;
   startedAt: number;
+  /** What the bucket held before the first put: the history is this plus 18, 27, 0 and 2 bytes. */
+  before: BucketContents;
   steps: PerformedAction[];
   history: HistoryPoint[];
   observedSizes: number[];
@@ -76,7 +79,11 @@ export function createDriverHandler(overrides: Partial<DriverDeps> = {}) {
     const { s3, dynamodb } = deps.clients();
 
     const steps = demoSteps();
+    let before: BucketContents = { totalSize: 0, objectCount: 0 };
     const run = await runScript(steps, {
+      beforeFirstPut: async () => {
+        before = await bucketContents(s3, bucket);
+      },
       perform: (action) => perform(s3, bucket, action),
       sleep: deps.sleep,
       now: deps.now,
@@ -97,7 +104,8 @@ export function createDriverHandler(overrides: Partial<DriverDeps> = {}) {
       timeoutMs: waitMs,
       pollMs: Math.min(POLL_MS, Math.max(sleepMs, 1)),
       notBefore: run.lastPutAt,
-      expected: finalState(steps),
+      expected: expectedFinal(before, finalState(steps)),
+      before,
       window,
       changes: demoChanges(steps),
     });
@@ -112,6 +120,7 @@ export function createDriverHandler(overrides: Partial<DriverDeps> = {}) {
     return {
       bucket,
       startedAt: run.startedAt,
+      before,
       steps: run.performed,
       history,
       observedSizes: history.map((point) => point.totalSize),
@@ -130,6 +139,13 @@ async function perform(s3: AwsClients["s3"], bucket: string, action: DemoAction)
   } else {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: action.key }));
   }
+}
+
+function expectedFinal(before: BucketContents, demo: BucketContents): BucketContents {
+  return {
+    totalSize: before.totalSize + demo.totalSize,
+    objectCount: before.objectCount + demo.objectCount,
+  };
 }
 
 function eventMillis(value: unknown, name: string): number | undefined {

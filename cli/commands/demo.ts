@@ -11,7 +11,7 @@ import { ensureDriverEnv } from "../provision/driver-env.ts";
 import { isConflict, isThrottle, withRetry } from "../retry.ts";
 import type { Session } from "../session.ts";
 import { writeOutputFile } from "../state.ts";
-import { runSetup } from "./setup.ts";
+import { countOf, runSetup } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
 export interface DemoOptions {
@@ -90,6 +90,7 @@ export const demoCommand: CommandSpec = {
     );
     const document = {
       bucket: result.bucket,
+      before: result.before,
       history: result.history,
       noticedFinalRecordAfterMs: result.noticedFinalRecordAfterMs,
       api: result.plot,
@@ -109,6 +110,11 @@ export const demoCommand: CommandSpec = {
       );
       output.line();
       output.line(`sizes: ${result.history.map((point) => point.totalSize).join(" → ")} bytes`);
+      if (result.before?.objectCount) {
+        output.line(
+          `(the bucket held ${result.before.totalSize} bytes in ${countOf(result.before.objectCount, "object")} before the demo: its sizes are that plus 18, 27, 0 and 2)`,
+        );
+      }
       output.line(`plot saved to ${outPath}`);
     });
     return 0;

@@ -5,6 +5,7 @@ import { EXIT } from "../errors.ts";
 import { eventRuleName } from "../provision/event-rule.ts";
 import { STEPS } from "../provision/steps.ts";
 import { stackTrigger } from "../provision/trigger.ts";
+import { trackedBucketsStatus, trackingLines } from "../tracked-status.ts";
 import { printLinks } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
@@ -30,16 +31,18 @@ export const statusCommand: CommandSpec = {
       upToDate: steps.every((step) => step.upToDate),
       steps,
       invokeUrl: state.invokeUrl,
+      tracking: await trackedBucketsStatus(session, state),
       trigger: stackTrigger(session.settings, state),
     };
     output.result(document, () => {
       output.line(
         `account ${identity.account} (${identity.arn}), ${session.describeTarget()}, stack ${session.settings.stack}`,
       );
+      for (const line of trackingLines(document.tracking, document.names.dataBucket)) output.line(line);
       output.line(
         document.trigger === "eventbridge"
           ? `trigger: eventbridge (rule ${eventRuleName(document.names)} on the default bus)`
-          : "trigger: notification (the bucket's S3 notifications)",
+          : "trigger: notification (each tracked bucket's S3 notifications)",
       );
       for (const step of steps) {
         output.line(

@@ -13,6 +13,7 @@ import {
   ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
   PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
   type S3Client,
   type Tag,
@@ -51,7 +52,26 @@ export async function checkBuckets(ctx: ProvisionContext): Promise<void> {
 
 export async function ensureBuckets(ctx: ProvisionContext): Promise<void> {
   await ensureBucket(ctx, ctx.names.dataBucket);
+  if (ctx.settings.versioning) await ensureVersioning(ctx, ctx.names.dataBucket);
   await ensureBucket(ctx, ctx.names.plotBucket);
+}
+
+/**
+ * `--versioning`: S3 can suspend versioning but never turn it off, so setup only ever turns it on
+ * (asked for explicitly, also on a bucket that existed before); without the flag it is left as it is.
+ */
+async function ensureVersioning(ctx: ProvisionContext, bucket: string): Promise<void> {
+  const s3 = ctx.clients.s3;
+  const status =
+    ctx.dryRun && !(await bucketExists(s3, bucket))
+      ? undefined
+      : (await read(() => s3.send(new GetBucketVersioningCommand({ Bucket: bucket })))).Status;
+  if (status === "Enabled") return;
+  await change(ctx, `turn versioning on for ${bucket}`, () =>
+    s3.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }),
+    ),
+  );
 }
 
 async function ensureBucket(ctx: ProvisionContext, bucket: string): Promise<void> {

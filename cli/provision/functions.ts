@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import type { PackagedFunction } from "../../build/package.ts";
 import { FUNCTION_ENV } from "../../handlers/common/function-env.ts";
+import { TRACKING_ENV } from "../../handlers/tracking/settings.ts";
 import { FUNCTION_KEYS, type FunctionKey, STACK_TAG_KEY } from "../config.ts";
 import { isNotFound, UserError } from "../errors.ts";
 import { isConflict, isRolePropagationError, isThrottle, waitFor, withRetry } from "../retry.ts";
@@ -53,8 +54,16 @@ export function desiredConfiguration(
   const base = { Role: arns(ctx).role(key), Handler: handler, Runtime: settings.runtime as Runtime };
   const table = { [FUNCTION_ENV.table]: names.table };
   switch (key) {
-    case "size-tracking":
-      return { ...base, Timeout: 60, MemorySize: 256, Environment: table };
+    case "size-tracking": {
+      const tracking: Record<string, string> =
+        settings.tracking === "incremental"
+          ? { [TRACKING_ENV.mode]: "incremental", [TRACKING_ENV.indexTable]: names.indexTable }
+          : { [TRACKING_ENV.mode]: "listing" };
+      // Incremental mode's scheduled reconciliation lists every tracked bucket and walks its index in
+      // one invocation: 5 minutes leaves room for buckets of a few hundred thousand objects.
+      const timeout = settings.tracking === "incremental" ? 300 : 60;
+      return { ...base, Timeout: timeout, MemorySize: 256, Environment: { ...table, ...tracking } };
+    }
     case "plotting":
       return {
         ...base,

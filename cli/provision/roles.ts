@@ -14,9 +14,19 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { BUCKET_SIZE_INDEX, GLOBAL_SIZE_INDEX } from "../../handlers/common/history.ts";
+import { trackerStatements } from "../../handlers/tracking/role-statements.ts";
 import { FUNCTION_KEYS, type FunctionKey, STACK_TAG_KEY } from "../config.ts";
 import { UserError } from "../errors.ts";
-import { arns, change, hasStackTag, type ProvisionContext, read, readIfExists, tagList } from "./context.ts";
+import {
+  arns,
+  change,
+  hasStackTag,
+  type ProvisionContext,
+  partitionOf,
+  read,
+  readIfExists,
+  tagList,
+} from "./context.ts";
 
 export interface PolicyStatement {
   Sid: string;
@@ -40,9 +50,14 @@ export const DRIVER_KEYS = ["assignment1.txt", "assignment2.txt"];
 
 export const policyName = (ctx: ProvisionContext, key: FunctionKey) => `${ctx.names.functions[key]}-policy`;
 
-/** The inline policy of each function's role (SPEC §5). */
+/**
+ * The inline policy of each function's role (SPEC §5). The tracker's comes from the tracker's own
+ * `trackerStatements` (by mode, for the data bucket and every bucket `track` added); without settings
+ * or state, listing mode and the data bucket alone.
+ */
 export function rolePolicies(
-  ctx: Pick<ProvisionContext, "names" | "account" | "region">,
+  ctx: Pick<ProvisionContext, "names" | "account" | "region"> &
+    Partial<Pick<ProvisionContext, "settings" | "state">>,
 ): Record<FunctionKey, PolicyDocument> {
   const arn = arns(ctx);
   const { dataBucket, plotBucket } = ctx.names;
@@ -58,13 +73,15 @@ export function rolePolicies(
   });
   return {
     "size-tracking": document(
-      {
-        Sid: "ListDataBucket",
-        Effect: "Allow",
-        Action: ["s3:ListBucket"],
-        Resource: [arn.bucket(dataBucket)],
-      },
-      { Sid: "WriteHistory", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: [arn.table] },
+      ...trackerStatements({
+        mode: ctx.settings?.tracking ?? "listing",
+        partition: partitionOf(ctx.region),
+        region: ctx.region,
+        account: ctx.account,
+        historyTable: ctx.names.table,
+        indexTable: ctx.names.indexTable,
+        buckets: trackedBucketsOf(ctx),
+      }),
       logs("size-tracking"),
     ),
     plotting: document(
@@ -89,10 +106,24 @@ export function rolePolicies(
         Action: ["s3:PutObject", "s3:DeleteObject"],
         Resource: DRIVER_KEYS.map((key) => arn.object(dataBucket, key)),
       },
+      {
+        // The demo measures the bucket before its first put: it expects that plus 18, 27, 0 and 2.
+        Sid: "MeasureDataBucket",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [arn.bucket(dataBucket)],
+      },
       { Sid: "QueryHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: [arn.table] },
       logs("driver"),
     ),
   };
+}
+
+/** Every bucket the tracker serves: the data bucket, then those `track` added (state.json). */
+export function trackedBucketsOf(
+  ctx: Pick<ProvisionContext, "names"> & Partial<Pick<ProvisionContext, "state">>,
+): string[] {
+  return [ctx.names.dataBucket, ...(ctx.state?.tracked ?? []).filter((b) => b !== ctx.names.dataBucket)];
 }
 
 /** IAM returns policy documents URL-encoded; compare them as data, not text. */

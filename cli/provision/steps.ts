@@ -4,9 +4,12 @@ import { checkBuckets, destroyBuckets, ensureBuckets } from "./buckets.ts";
 import type { ProvisionContext } from "./context.ts";
 import { destroyDriverEnv, ensureDriverEnv } from "./driver-env.ts";
 import { destroyFunctions, ensureFunctions } from "./functions.ts";
+import { destroyIndexTable, ensureIndexTable } from "./index-table.ts";
 import { destroyLogGroups, ensureLogGroups } from "./log-groups.ts";
+import { destroyReconcileSchedule, ensureReconcileSchedule } from "./reconcile-schedule.ts";
 import { destroyRoles, ensureRoles } from "./roles.ts";
 import { checkTable, destroyTable, ensureTable } from "./table.ts";
+import { destroyTrackedBuckets, ensureTrackedBuckets } from "./tracked-buckets.ts";
 import { destroyTrigger, ensureTrigger } from "./trigger.ts";
 
 export interface Step {
@@ -20,6 +23,7 @@ export interface Step {
 export const STEPS: Step[] = [
   { name: "buckets", label: "buckets", ensure: ensureBuckets, destroy: destroyBuckets },
   { name: "table", label: "history table", ensure: ensureTable, destroy: destroyTable },
+  { name: "index-table", label: "object index table", ensure: ensureIndexTable, destroy: destroyIndexTable },
   { name: "roles", label: "roles and policies", ensure: ensureRoles, destroy: destroyRoles },
   { name: "log-groups", label: "log groups", ensure: ensureLogGroups, destroy: destroyLogGroups },
   { name: "functions", label: "functions", ensure: ensureFunctions, destroy: destroyFunctions },
@@ -28,6 +32,18 @@ export const STEPS: Step[] = [
     label: "S3 events → tracker",
     ensure: ensureTrigger,
     destroy: destroyTrigger,
+  },
+  {
+    name: "tracked-buckets",
+    label: "tracked buckets",
+    ensure: ensureTrackedBuckets,
+    destroy: destroyTrackedBuckets,
+  },
+  {
+    name: "reconcile-schedule",
+    label: "reconciliation schedule",
+    ensure: ensureReconcileSchedule,
+    destroy: destroyReconcileSchedule,
   },
   { name: "api", label: "REST API", ensure: ensureApi, destroy: destroyApi },
   { name: "driver-env", label: "driver's API URL", ensure: ensureDriverEnv, destroy: destroyDriverEnv },

@@ -102,23 +102,23 @@ export async function ensureTable(ctx: ProvisionContext): Promise<void> {
   }
 }
 
-async function tableIsTagged(ctx: ProvisionContext, arn: string): Promise<boolean> {
+export async function tableIsTagged(ctx: ProvisionContext, arn: string): Promise<boolean> {
   const { Tags } = await read(() =>
     ctx.clients.dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: arn })),
   );
   return hasStackTag(Tags, ctx.names.stack);
 }
 
-function waitUntilActive(ctx: ProvisionContext): Promise<TableDescription> {
+export function waitUntilActive(ctx: ProvisionContext, name = ctx.names.table): Promise<TableDescription> {
   return waitFor(
     async () => {
-      const table = await describeTable(ctx.clients.dynamodb, ctx.names.table);
+      const table = await describeTable(ctx.clients.dynamodb, name);
       const ready =
         table?.TableStatus === "ACTIVE" &&
         (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === "ACTIVE");
       return ready ? table : undefined;
     },
-    { timeoutMs: 300_000, what: `table ${ctx.names.table} to become ACTIVE` },
+    { timeoutMs: 300_000, what: `table ${name} to become ACTIVE` },
   );
 }
 

@@ -14,13 +14,15 @@ import { change, type ProvisionContext } from "./context.ts";
 import { destroyEventRule, ensureEventRule } from "./event-rule.ts";
 import { getFunction, removeInvokePermission } from "./functions.ts";
 import {
+  attachTracker,
   destroyNotifications,
-  ensureNotifications,
+  detachTracker,
   isOurs,
   mergeNotifications,
   readNotifications,
-  S3_PERMISSION_ID,
+  s3PermissionId,
 } from "./notifications.ts";
+import { trackedBucketsOf } from "./roles.ts";
 
 /** The trigger asked for (flag, S3SIZE_TRIGGER, .env), else the one the stack has, else notification. */
 export function stackTrigger(
@@ -30,12 +32,9 @@ export function stackTrigger(
   return settings.trigger ?? state.trigger ?? "notification";
 }
 
-/**
- * The buckets whose events the trigger brings to the tracker: the data bucket (and, once `s3size track`
- * lands, the tracked ones: the rule's pattern names them all).
- */
+/** The buckets whose events the trigger brings to the tracker: the data bucket and those `track` added. */
 export function triggeredBuckets(ctx: ProvisionContext): string[] {
-  return [ctx.names.dataBucket];
+  return trackedBucketsOf(ctx);
 }
 
 /** The configuration with EventBridge delivery on and our notification entry gone; the rest kept. */
@@ -107,7 +106,39 @@ export async function stopSendingToEventBridge(ctx: ProvisionContext, bucket: st
   ctx.saveState();
 }
 
-/** Setup's step: the chosen trigger in place for every tracked bucket, the other one's pieces gone. */
+async function removeS3Permission(ctx: ProvisionContext, bucket: string): Promise<void> {
+  if (await getFunction(ctx.clients.lambda, ctx.names.functions["size-tracking"]))
+    await removeInvokePermission(ctx, "size-tracking", s3PermissionId(ctx, bucket));
+}
+
+/**
+ * Brings one bucket's events to the tracker by the stack's trigger (`track`, and setup for each
+ * tracked bucket): its notification, or its EventBridge delivery with the rule naming every tracked
+ * bucket (the caller has recorded the bucket as tracked already).
+ */
+export async function attachTrigger(ctx: ProvisionContext, bucket: string): Promise<void> {
+  if (stackTrigger(ctx.settings, ctx.state) === "notification") return attachTracker(ctx, bucket);
+  await ensureEventRule(ctx, triggeredBuckets(ctx));
+  await sendToEventBridge(ctx, bucket);
+  await removeS3Permission(ctx, bucket);
+}
+
+/** Undoes `attachTrigger` for one bucket (`untrack`); the rule keeps naming the other buckets. */
+export async function detachTrigger(ctx: ProvisionContext, bucket: string): Promise<void> {
+  await stopSendingToEventBridge(ctx, bucket);
+  await detachTracker(ctx, bucket);
+  if (stackTrigger(ctx.settings, ctx.state) === "eventbridge")
+    await ensureEventRule(
+      ctx,
+      triggeredBuckets(ctx).filter((name) => name !== bucket),
+    );
+}
+
+/**
+ * Setup's step: the chosen trigger in place for the data bucket, the other one's pieces gone. Tracked
+ * buckets are the next step's (which reports and repairs their drift), except in a switch: those still
+ * on the old path switch here too, so the old path goes only once every bucket is on the new one.
+ */
 export async function ensureTrigger(ctx: ProvisionContext): Promise<void> {
   const trigger = stackTrigger(ctx.settings, ctx.state);
   if (!ctx.dryRun && ctx.state.trigger !== trigger) {
@@ -115,20 +146,34 @@ export async function ensureTrigger(ctx: ProvisionContext): Promise<void> {
     ctx.state.trigger = trigger;
     ctx.saveState();
   }
-  const buckets = triggeredBuckets(ctx);
+  const data = ctx.names.dataBucket;
+  const tracked: string[] = [];
+  for (const bucket of triggeredBuckets(ctx).filter((name) => name !== data)) {
+    if (await bucketExists(ctx.clients.s3, bucket)) tracked.push(bucket);
+  }
   if (trigger === "eventbridge") {
-    await ensureEventRule(ctx, buckets);
-    for (const bucket of buckets) await sendToEventBridge(ctx, bucket);
-    if (await getFunction(ctx.clients.lambda, ctx.names.functions["size-tracking"]))
-      await removeInvokePermission(ctx, "size-tracking", S3_PERMISSION_ID);
+    await ensureEventRule(ctx, triggeredBuckets(ctx));
+    const switching: string[] = [];
+    for (const bucket of tracked) if (await notifiesTracker(ctx, bucket)) switching.push(bucket);
+    for (const bucket of [data, ...switching]) await sendToEventBridge(ctx, bucket);
+    for (const bucket of [data, ...switching]) await removeS3Permission(ctx, bucket);
     return;
   }
-  await ensureNotifications(ctx);
+  const switching = tracked.filter((bucket) => (ctx.state.eventBridgeEnabled ?? []).includes(bucket));
+  for (const bucket of [data, ...switching]) await attachTracker(ctx, bucket);
   for (const bucket of [...(ctx.state.eventBridgeEnabled ?? [])]) await stopSendingToEventBridge(ctx, bucket);
   await destroyEventRule(ctx);
 }
 
-/** Teardown's step: both paths removed, whichever the stack used (a crash may have left some of each). */
+async function notifiesTracker(ctx: ProvisionContext, bucket: string): Promise<boolean> {
+  const { LambdaFunctionConfigurations: entries = [] } = await readNotifications(ctx, bucket);
+  return entries.some((entry) => isOurs(ctx, entry));
+}
+
+/**
+ * Teardown's step (after the tracked buckets' own): both paths removed, whichever the stack used (a
+ * crash may have left some of each), on every bucket where s3size turned EventBridge delivery on.
+ */
 export async function destroyTrigger(ctx: ProvisionContext): Promise<void> {
   for (const bucket of [...(ctx.state.eventBridgeEnabled ?? [])]) await stopSendingToEventBridge(ctx, bucket);
   await destroyNotifications(ctx);

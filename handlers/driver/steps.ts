@@ -55,6 +55,8 @@ export interface StepRunner {
   now: () => number;
   sleepMs: number;
   log?: (performed: PerformedAction) => void;
+  /** Runs once, after the clearing and just before the first put (the driver measures the bucket). */
+  beforeFirstPut?: () => Promise<void>;
 }
 
 export interface ScriptRun {
@@ -74,6 +76,7 @@ export async function runScript(steps: DemoAction[], runner: StepRunner): Promis
   let clearedAt: number | undefined;
   for (const [i, action] of steps.entries()) {
     if (i > 0 && steps[i - 1]!.step !== action.step) await runner.sleep(runner.sleepMs);
+    if (action.action === "put" && startedAt === undefined) await runner.beforeFirstPut?.();
     const at = runner.now();
     if (action.action === "put") {
       startedAt ??= at;

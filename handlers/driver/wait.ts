@@ -2,6 +2,7 @@
 // gives the demo's history.
 import type { HistoryRecord } from "../common/history.ts";
 import { type HistoryPoint, historyPoint } from "../common/history-query.ts";
+import type { BucketContents } from "./bucket-contents.ts";
 
 export interface WaitForRecord {
   /** The bucket's records since the demo started, any order (one Query, newest first). */
@@ -12,7 +13,9 @@ export interface WaitForRecord {
   pollMs: number;
   /** Only a record computed at or after this instant can reflect the final state. */
   notBefore: number;
-  expected: { totalSize: number; objectCount: number };
+  expected: BucketContents;
+  /** What the bucket held before the first put (the expected final state is this plus the demo's). */
+  before?: BucketContents;
   /** Which records the demo's own changes caused. */
   window: DemoWindow;
   /** How many changes the demo made (a record each): the history is complete once all are there. */
@@ -55,8 +58,8 @@ export async function waitForFinalRecord(options: WaitForRecord): Promise<FinalR
     const reached = demo.find(
       (r) =>
         r.timestamp >= options.notBefore &&
-        r.totalSize === options.expected.totalSize &&
-        r.objectCount === options.expected.objectCount,
+        currentSize(r) === options.expected.totalSize &&
+        currentCount(r) === options.expected.objectCount,
     );
     if (reached && demo.length >= options.changes)
       return { records, noticedAt: options.now(), recordedAt: reached.timestamp };
@@ -66,6 +69,13 @@ export async function waitForFinalRecord(options: WaitForRecord): Promise<FinalR
   }
 }
 
+/**
+ * A versioned bucket's records count every version's bytes, with the current versions' beside them:
+ * the demo's puts and deletes change the current ones by exactly 18, 27, 0 and 2.
+ */
+const currentSize = (r: HistoryRecord) => r.currentSize ?? r.totalSize;
+const currentCount = (r: HistoryRecord) => r.currentCount ?? r.objectCount;
+
 function timeoutMessage(options: WaitForRecord, records: HistoryRecord[], recorded: number): string {
   const { totalSize, objectCount } = options.expected;
   const newest = records.reduce<HistoryRecord | undefined>(
@@ -73,14 +83,27 @@ function timeoutMessage(options: WaitForRecord, records: HistoryRecord[], record
     undefined,
   );
   const seen = newest
-    ? `the newest record (${newest.recordedAt}) shows ${newest.totalSize} bytes in ${newest.objectCount} objects`
+    ? `the newest record (${newest.recordedAt}) shows ${currentSize(newest)} bytes in ${currentCount(newest)} objects`
     : "no record has been written since the demo started";
+  const before = options.before
+    ? ` (the ${options.before.totalSize} bytes in ${options.before.objectCount} object(s) the bucket held before the demo, plus its own)`
+    : "";
   return (
     `timed out after ${options.timeoutMs} ms waiting for the size tracker to record ` +
-    `${totalSize} bytes in ${objectCount} object(s) after ${new Date(options.notBefore).toISOString()}; ` +
-    `${seen}; ${recorded} of the demo's ${options.changes} changes have a record. ` +
-    "Is the bucket notification to the size-tracking function in place?"
+    `${totalSize} bytes in ${objectCount} object(s)${before} after ${new Date(options.notBefore).toISOString()}; ` +
+    `${seen}; ${recorded} of the demo's ${options.changes} changes have a record. ${likelyCause(recorded, options)}`
   );
+}
+
+/** The cause the records point to, so the user looks in the right place. */
+function likelyCause(recorded: number, options: WaitForRecord): string {
+  if (recorded === 0) {
+    return "The tracker recorded none of the demo's changes: is the bucket notification to the size-tracking function in place (s3size status), and does the function fail (s3size logs size-tracking)?";
+  }
+  if (recorded < options.changes) {
+    return "The tracker recorded some changes but not all in time: it is failing or slow (s3size logs size-tracking); a longer S3SIZE_DRIVER_WAIT_MS gives it more time.";
+  }
+  return "Every change has a record but the last is not the expected state: something else changed the bucket during the demo (or the tracker's count drifted: s3size reconcile).";
 }
 
 /** The demo's history: the records its own changes caused, in time order. */

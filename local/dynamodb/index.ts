@@ -9,6 +9,7 @@ import { convertSingleRegionLayout, RegionTables, type TableDescription } from "
 import { DynamoError, invalidSignature, serializationError, unknownOperation } from "./errors.ts";
 import { IndexBuilder } from "./indexes.ts";
 import { type Input, OPERATIONS, type OperationScope, type TableArns } from "./operations.ts";
+import { withoutTimeToLive } from "./time-to-live.ts";
 import { createTransactions, type Transactions } from "./transactions.ts";
 
 const CONTENT_TYPE = "application/x-amz-json-1.0";
@@ -45,6 +46,7 @@ function withArns(output: Record<string, unknown>, arn: TableArns): Record<strin
   for (const field of ["Table", "TableDescription"]) {
     const table = output[field] as TableDescription | undefined;
     if (!table?.TableName) continue;
+    withoutTimeToLive(table);
     table.TableArn = arn.table(table.TableName);
     for (const index of [...(table.GlobalSecondaryIndexes ?? []), ...(table.LocalSecondaryIndexes ?? [])]) {
       index.IndexArn = arn.index(table.TableName, index.IndexName);

@@ -6,6 +6,7 @@ import type { IamRequirement } from "../types.ts";
 import type { RegionTables, TableDescription } from "./engine.ts";
 import { resourceInUse, resourceNotFound, validationError } from "./errors.ts";
 import { changeInProgress, type IndexBuilder, indexChanges } from "./indexes.ts";
+import { TIME_TO_LIVE_OPERATIONS } from "./time-to-live.ts";
 import { callOn, type Transactions, transactionRequirements } from "./transactions.ts";
 
 export type Input = Record<string, unknown>;
@@ -193,7 +194,6 @@ export const OPERATIONS: Record<string, DynamoOperation> = {
     },
   },
   DescribeTable: { iam: onTable("dynamodb:DescribeTable") },
-  DescribeTimeToLive: { iam: onTable("dynamodb:DescribeTimeToLive") },
   GetItem: { iam: onItem("dynamodb:GetItem", (input) => input.Key) },
   ListTables: { iam: () => ({ action: "dynamodb:ListTables", resources: ["*"] }) },
   PutItem: { iam: onItem("dynamodb:PutItem", (input) => input.Item) },
@@ -218,6 +218,7 @@ export const OPERATIONS: Record<string, DynamoOperation> = {
     run: tagged("ListTagsOfResource"),
   },
   UpdateItem: { iam: onItem("dynamodb:UpdateItem", (input) => input.Key) },
+  ...TIME_TO_LIVE_OPERATIONS,
   TransactGetItems: transactional("TransactGetItems"),
   TransactWriteItems: transactional("TransactWriteItems"),
   UpdateTable: {

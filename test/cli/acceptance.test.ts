@@ -43,10 +43,13 @@ describe("s3size CLI end to end on the local cloud", function () {
       "account",
       "buckets",
       "table",
+      "index-table",
       "roles",
       "log-groups",
       "functions",
       "notifications",
+      "tracked-buckets",
+      "reconcile-schedule",
       "api",
       "driver-env",
     ]);
@@ -139,9 +142,12 @@ describe("s3size CLI end to end on the local cloud", function () {
     ).to.deep.equal([]);
     expect(actions["size-tracking"]).to.deep.equal([
       "dynamodb:PutItem",
+      "dynamodb:Query",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      "s3:GetBucketVersioning",
       "s3:ListBucket",
+      "s3:ListBucketVersions",
     ]);
     expect(actions.plotting).to.deep.equal([
       "dynamodb:Query",
@@ -155,6 +161,7 @@ describe("s3size CLI end to end on the local cloud", function () {
       "logs:CreateLogStream",
       "logs:PutLogEvents",
       "s3:DeleteObject",
+      "s3:ListBucket",
       "s3:PutObject",
     ]);
   });

@@ -163,6 +163,9 @@ describe("s3size policy", function () {
     ]);
     expect(analysis.grantedButUnused.map((grant: { action: string }) => grant.action)).to.deep.equal([
       "s3:ListBucket",
+      "s3:ListBucketVersions",
+      "s3:GetBucketVersioning",
+      "dynamodb:Query",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
     ]);

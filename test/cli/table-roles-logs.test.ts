@@ -115,9 +115,12 @@ describe("provision: roles", () => {
     const actions = (key: keyof typeof policies) => policies[key].Statement.flatMap((s) => s.Action).sort();
     expect(actions("size-tracking")).to.deep.equal([
       "dynamodb:PutItem",
+      "dynamodb:Query",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      "s3:GetBucketVersioning",
       "s3:ListBucket",
+      "s3:ListBucketVersions",
     ]);
     expect(actions("plotting")).to.deep.equal([
       "dynamodb:Query",
@@ -131,6 +134,7 @@ describe("provision: roles", () => {
       "logs:CreateLogStream",
       "logs:PutLogEvents",
       "s3:DeleteObject",
+      "s3:ListBucket",
       "s3:PutObject",
     ]);
     const all = Object.values(policies).flatMap((p) => p.Statement);
@@ -144,6 +148,25 @@ describe("provision: roles", () => {
     expect(policies.plotting.Statement[1]!.Resource).to.deep.equal([
       `arn:aws:s3:::${ctx.names.plotBucket}/plot`,
     ]);
+  });
+
+  it("builds the tracker's grants from its own trackerStatements: every tracked bucket, the index in incremental mode", () => {
+    const { ctx } = fakeContext();
+    ctx.state.tracked = ["photos.example"];
+    const listing = rolePolicies(ctx)["size-tracking"].Statement;
+    expect(listing[0]!.Resource).to.deep.equal([
+      `arn:aws:s3:::${ctx.names.dataBucket}`,
+      "arn:aws:s3:::photos.example",
+    ]);
+    expect(listing.flatMap((s) => s.Resource).some((r) => r.includes(ctx.names.indexTable))).to.equal(false);
+    const incremental = rolePolicies({ ...ctx, settings: { ...ctx.settings, tracking: "incremental" } })[
+      "size-tracking"
+    ].Statement;
+    const index = incremental.find((s) =>
+      s.Resource.some((r) => r.endsWith(`table/${ctx.names.indexTable}`)),
+    );
+    expect(index?.Action).to.include.members(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]);
+    expect(incremental.flatMap((s) => s.Action)).not.to.include("dynamodb:Scan");
   });
 
   it("creates missing roles tagged, trusting only Lambda, each with its inline policy", async () => {

@@ -48,7 +48,11 @@ function policyOf(...statements: Array<[string, string, string]>) {
       Statement: statements.map(([Sid, Service, SourceArn]) => ({
         Sid,
         Principal: { Service },
-        Condition: { ArnLike: { "AWS:SourceArn": SourceArn } },
+        Condition: {
+          ArnLike: { "AWS:SourceArn": SourceArn },
+          // S3's statements are scoped to the account as well (setup's notifications.ts).
+          ...(Service === "s3.amazonaws.com" ? { StringEquals: { "AWS:SourceAccount": ACCOUNT } } : {}),
+        },
       })),
     }),
   };
@@ -203,7 +207,7 @@ describe("provision: switching the trigger", () => {
   /** A tracker with the given statements, a rule that is ours (or none), and the bucket's configuration. */
   function stack(options: {
     trigger?: "notification" | "eventbridge";
-    state?: { trigger?: "notification" | "eventbridge"; eventBridgeEnabled?: string[] };
+    state?: { trigger?: "notification" | "eventbridge"; eventBridgeEnabled?: string[]; tracked?: string[] };
     bucket: object;
     statements: Array<[string, string, string]>;
     rule?: boolean;
@@ -318,6 +322,42 @@ describe("provision: switching the trigger", () => {
       "let s3.amazonaws.com invoke s3size-size-tracking",
       "notify s3size-size-tracking of changes in testbucket-123456789012-eu-west-1",
     ]);
+  });
+
+  it("switches the tracked buckets still on the old path with the data bucket; leaves steady ones to their step", async () => {
+    const data = "testbucket-123456789012-eu-west-1";
+    const toEvents = stack({
+      trigger: "eventbridge",
+      state: { tracked: ["user-bucket"] },
+      bucket: { LambdaFunctionConfigurations: [OUR_ENTRY] },
+      statements: [
+        S3_STATEMENT(data),
+        ["s3size-s3-invoke-user-bucket", "s3.amazonaws.com", "arn:aws:s3:::user-bucket"],
+      ],
+    });
+    await ensureTrigger(toEvents.ctx);
+    expect(toEvents.ctx.changes).to.deep.equal([
+      "let events.amazonaws.com invoke s3size-size-tracking",
+      `create EventBridge rule ${RULE}`,
+      `make s3size-size-tracking the target of ${RULE}`,
+      `send the events of ${data} to EventBridge`,
+      "send the events of user-bucket to EventBridge",
+      "remove permission s3size-s3-invoke of s3size-size-tracking",
+      "remove permission s3size-s3-invoke-user-bucket of s3size-size-tracking",
+    ]);
+    expect(
+      JSON.parse(inputOf(toEvents.mocks.events, PutRuleCommand)[0]!.EventPattern!).detail.bucket.name,
+    ).to.deep.equal([data, "user-bucket"].sort());
+
+    // Steady on notifications: a tracked bucket that lost its entry is the tracked-buckets step's to repair.
+    const steady = stack({
+      state: { trigger: "notification", tracked: ["user-bucket"] },
+      bucket: { LambdaFunctionConfigurations: [OUR_ENTRY] },
+      statements: [S3_STATEMENT(data)],
+    });
+    steady.mocks.s3.on(GetBucketNotificationConfigurationCommand, { Bucket: "user-bucket" }).resolves({});
+    await ensureTrigger(steady.ctx);
+    expect(steady.ctx.changes).to.deep.equal([]);
   });
 
   it("finishes a switch a crash interrupted: the recorded trigger wins when none is given", async () => {

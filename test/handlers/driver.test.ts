@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import type { HistoryRecord } from "../../handlers/common/history.ts";
@@ -255,10 +255,16 @@ describe("driver handler", () => {
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   /** A bucket whose every change is recorded by a stand-in tracker `lagMs` later on the fake clock. */
-  function system(options: { trackerWorks: boolean }) {
+  function system(options: { trackerWorks: boolean; othersBytes?: number[]; meddle?: boolean }) {
     const clock = fakeClock();
-    const table = fakeHistoryTable([rec(START - 60_000, 2, 1)]);
-    const objects = new Map<string, number>([["assignment2.txt", 2]]);
+    const others = options.othersBytes ?? [];
+    const table = fakeHistoryTable([
+      rec(START - 60_000, 2 + others.reduce((a, b) => a + b, 0), 1 + others.length),
+    ]);
+    const objects = new Map<string, number>([
+      ["assignment2.txt", 2],
+      ...others.map((bytes, i): [string, number] => [`user-${i}.bin`, bytes]),
+    ]);
     const s3 = new S3Client({ region: "us-east-1", credentials: TEST_CREDENTIALS });
     const s3Mock = mockClient(s3);
     const track = () => {
@@ -272,8 +278,14 @@ describe("driver handler", () => {
         ),
       );
     };
+    s3Mock.on(ListObjectsV2Command).callsFake(() => ({
+      Contents: [...objects].map(([Key, Size]) => ({ Key, Size })),
+      IsTruncated: false,
+    }));
     s3Mock.on(PutObjectCommand).callsFake((input) => {
       objects.set(input.Key, Buffer.byteLength(input.Body));
+      // Someone else's upload lands with the demo's last put.
+      if (options.meddle && input.Key === "assignment2.txt") objects.set("intruder.bin", 5);
       track();
       return {};
     });
@@ -347,6 +359,32 @@ describe("driver handler", () => {
     expect(String(error)).to.contain("no record has been written since the demo started");
     expect(clock.sleeps.slice(0, 4)).to.deep.equal([1500, 1500, 1500, 1500]);
     expect(apiRequests).to.deep.equal([]);
+  });
+
+  it("on a bucket that already holds objects, expects what it held plus 18, 27, 0 and 2", async () => {
+    const { handler, s3Mock } = system({ trackerWorks: true, othersBytes: [100, 1_000] });
+    const result = await handler({ sleepMs: 1000 });
+    expect(result.before).to.deep.equal({ totalSize: 1_100, objectCount: 2 });
+    expect(result.observedSizes).to.deep.equal([1_118, 1_127, 1_100, 1_102]);
+    expect(result.history.map((p) => p.objectCount)).to.deep.equal([3, 3, 2, 3]);
+    // Measured once, after the clearing deletes and before the first put.
+    const order = s3Mock.calls().map((call) => call.args[0].constructor.name);
+    expect(order.slice(0, 4)).to.deep.equal([
+      "DeleteObjectCommand",
+      "DeleteObjectCommand",
+      "ListObjectsV2Command",
+      "PutObjectCommand",
+    ]);
+  });
+
+  it("names the real cause when another writer changes the bucket during the demo", async () => {
+    const { handler } = system({ trackerWorks: true, othersBytes: [100], meddle: true });
+    const error = await handler({ sleepMs: 1000 }).catch((e: Error) => e);
+    expect(String(error)).to.contain("waiting for the size tracker to record 102 bytes in 2 object(s)");
+    expect(String(error)).to.contain("the 100 bytes in 1 object(s) the bucket held before the demo");
+    expect(String(error)).to.contain("107 bytes in 3 objects");
+    expect(String(error)).to.contain("something else changed the bucket during the demo");
+    expect(String(error)).not.to.contain("notification");
   });
 
   it("rejects a malformed sleepMs before touching the bucket", async () => {
