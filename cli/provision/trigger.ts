@@ -7,7 +7,7 @@ import {
   PutBucketNotificationConfigurationCommand,
 } from "@aws-sdk/client-s3";
 import type { Settings, Trigger } from "../config.ts";
-import { isNotFound } from "../errors.ts";
+import { isAccessDenied, isNotFound } from "../errors.ts";
 import type { StackState } from "../state.ts";
 import { bucketExists } from "./buckets.ts";
 import { change, type ProvisionContext } from "./context.ts";
@@ -141,6 +141,7 @@ export async function detachTrigger(ctx: ProvisionContext, bucket: string): Prom
  */
 export async function ensureTrigger(ctx: ProvisionContext): Promise<void> {
   const trigger = stackTrigger(ctx.settings, ctx.state);
+  const usedEventBridge = ctx.state.trigger === "eventbridge";
   if (!ctx.dryRun && ctx.state.trigger !== trigger) {
     // Recorded first: a crash part-way through a switch is finished by the next setup, flag or not.
     ctx.state.trigger = trigger;
@@ -162,7 +163,19 @@ export async function ensureTrigger(ctx: ProvisionContext): Promise<void> {
   const switching = tracked.filter((bucket) => (ctx.state.eventBridgeEnabled ?? []).includes(bucket));
   for (const bucket of [data, ...switching]) await attachTracker(ctx, bucket);
   for (const bucket of [...(ctx.state.eventBridgeEnabled ?? [])]) await stopSendingToEventBridge(ctx, bucket);
-  await destroyEventRule(ctx);
+  await destroyEventRuleIfAllowed(ctx, usedEventBridge);
+}
+
+/**
+ * Notifications need no EventBridge: credentials without it must not stop setup, status or teardown
+ * of a stack that never used it. A stack that did must be able to remove its rule: then it is an error.
+ */
+async function destroyEventRuleIfAllowed(ctx: ProvisionContext, usedEventBridge: boolean): Promise<void> {
+  try {
+    await destroyEventRule(ctx);
+  } catch (error) {
+    if (usedEventBridge || !isAccessDenied(error)) throw error;
+  }
 }
 
 async function notifiesTracker(ctx: ProvisionContext, bucket: string): Promise<boolean> {
@@ -177,5 +190,5 @@ async function notifiesTracker(ctx: ProvisionContext, bucket: string): Promise<b
 export async function destroyTrigger(ctx: ProvisionContext): Promise<void> {
   for (const bucket of [...(ctx.state.eventBridgeEnabled ?? [])]) await stopSendingToEventBridge(ctx, bucket);
   await destroyNotifications(ctx);
-  await destroyEventRule(ctx);
+  await destroyEventRuleIfAllowed(ctx, ctx.state.trigger === "eventbridge");
 }

@@ -25,7 +25,7 @@ import {
   eventRuleArn,
   trackingEventPattern,
 } from "../../cli/provision/event-rule.ts";
-import { ensureTrigger, stackTrigger } from "../../cli/provision/trigger.ts";
+import { destroyTrigger, ensureTrigger, stackTrigger } from "../../cli/provision/trigger.ts";
 import { ACCOUNT, awsError, fakeContext, inputOf } from "./fake-context.ts";
 
 const RULE = "s3size-size-tracking-rule";
@@ -370,6 +370,39 @@ describe("provision: switching the trigger", () => {
     });
     await ensureTrigger(ctx);
     expect(mutations()).to.deep.equal(["RemovePermission"]);
+  });
+});
+
+describe("provision: the trigger without EventBridge rights", () => {
+  it("sets up and tears down notifications when EventBridge is denied, unless the stack used EventBridge", async () => {
+    const denied = (state: { trigger?: "notification" | "eventbridge" }) => {
+      const fake = fakeContext({ state });
+      fake.mocks.s3.on(HeadBucketCommand).resolves({});
+      fake.mocks.s3
+        .on(GetBucketNotificationConfigurationCommand)
+        .resolves({ LambdaFunctionConfigurations: [OUR_ENTRY] });
+      fake.mocks.lambda.on(GetFunctionCommand).resolves({ Configuration: {} });
+      fake.mocks.lambda
+        .on(GetPolicyCommand)
+        .resolves(
+          policyOf([
+            "s3size-s3-invoke",
+            "s3.amazonaws.com",
+            "arn:aws:s3:::testbucket-123456789012-eu-west-1",
+          ]),
+        );
+      fake.mocks.events.on(DescribeRuleCommand).rejects(awsError("AccessDeniedException", 400));
+      return fake;
+    };
+    const fresh = denied({});
+    await ensureTrigger(fresh.ctx);
+    expect(fresh.ctx.changes).to.deep.equal([]);
+    await destroyTrigger(denied({ trigger: "notification" }).ctx);
+    const switching = denied({ trigger: "eventbridge" });
+    switching.ctx.settings.trigger = "notification";
+    expect(await ensureTrigger(switching.ctx).catch((error: Error) => error.name)).to.equal(
+      "AccessDeniedException",
+    );
   });
 });
 
