@@ -141,7 +141,7 @@ export async function detachTrigger(ctx: ProvisionContext, bucket: string): Prom
  */
 export async function ensureTrigger(ctx: ProvisionContext): Promise<void> {
   const trigger = stackTrigger(ctx.settings, ctx.state);
-  const usedEventBridge = ctx.state.trigger === "eventbridge";
+  const usedEventBridge = usesEventBridge(ctx.state);
   if (!ctx.dryRun && ctx.state.trigger !== trigger) {
     // Recorded first: a crash part-way through a switch is finished by the next setup, flag or not.
     ctx.state.trigger = trigger;
@@ -190,5 +190,10 @@ async function notifiesTracker(ctx: ProvisionContext, bucket: string): Promise<b
 export async function destroyTrigger(ctx: ProvisionContext): Promise<void> {
   for (const bucket of [...(ctx.state.eventBridgeEnabled ?? [])]) await stopSendingToEventBridge(ctx, bucket);
   await destroyNotifications(ctx);
-  await destroyEventRuleIfAllowed(ctx, ctx.state.trigger === "eventbridge");
+  await destroyEventRuleIfAllowed(ctx, usesEventBridge(ctx.state));
+}
+
+/** The stack uses EventBridge, or a switch away from it has not finished turning delivery off. */
+function usesEventBridge(state: StackState): boolean {
+  return state.trigger === "eventbridge" || (state.eventBridgeEnabled ?? []).length > 0;
 }
