@@ -82,6 +82,15 @@ export async function deployTracker(
     ...(indexTable ? { indexTable } : {}),
     buckets: [options.bucket],
   });
+  const functionName = `${options.name}-tracker`;
+  // The tracker's log lines are how the storm counts requests and duplicates: Lambda keeps them only
+  // when the role may write to the function's log group.
+  statements.push({
+    Sid: "OwnLogGroup",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${functionName}:*`],
+  });
   await clients.iam.send(
     new PutRolePolicyCommand({
       RoleName: `${options.name}-role`,
@@ -89,7 +98,6 @@ export async function deployTracker(
       PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
     }),
   );
-  const functionName = `${options.name}-tracker`;
   await clients.lambda.send(
     new CreateFunctionCommand({
       FunctionName: functionName,

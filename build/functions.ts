@@ -3,7 +3,7 @@
 import { fileURLToPath } from "node:url";
 import { PACKAGE_ROOT } from "./package-root.ts";
 
-export type FunctionName = "size-tracking" | "plotting" | "driver";
+export type FunctionName = "size-tracking" | "plotting" | "driver" | "web";
 
 export interface FunctionSpec {
   /** Zip file name (without `.zip`) and the name the CLI deploys under. */
@@ -42,6 +42,14 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   driver: {
     name: "driver",
     entry: handlerEntry("driver.ts"),
+    nativeCanvas: false,
+    fonts: [],
+    maxZipBytes: 10 * MB,
+  },
+  /** The dashboard at the REST API's root (issue 12). */
+  web: {
+    name: "web",
+    entry: handlerEntry("web.ts"),
     nativeCanvas: false,
     fonts: [],
     maxZipBytes: 10 * MB,

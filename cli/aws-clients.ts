@@ -1,12 +1,15 @@
 // The one place that builds the CLI's AWS clients: endpoint, region, credentials from the standard chain
 // (never from flags), SDK retries, and a log of every call so convergence can be checked and reported.
 import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { fromEnv, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
@@ -22,6 +25,9 @@ export interface AwsClients {
   apigateway: APIGatewayClient;
   logs: CloudWatchLogsClient;
   events: EventBridgeClient;
+  sns: SNSClient;
+  sqs: SQSClient;
+  cloudwatch: CloudWatchClient;
   /** Every command sent through these clients, in order (one entry per logical call, not per retry). */
   calls: CallRecord[];
 }
@@ -130,6 +136,9 @@ export function createAwsClients(target: ClientTarget): AwsClients {
     apigateway: new APIGatewayClient(base("apigateway")),
     logs: new CloudWatchLogsClient(base("logs")),
     events: new EventBridgeClient(base("events")),
+    sns: new SNSClient(base("sns")),
+    sqs: new SQSClient(base("sqs")),
+    cloudwatch: new CloudWatchClient(base("cloudwatch")),
   };
   for (const [service, client] of Object.entries(clients)) recordCalls(client, service, calls);
   return { ...clients, calls };

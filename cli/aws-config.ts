@@ -16,6 +16,9 @@ export const SERVICE_IDS = {
   apigateway: "API Gateway",
   logs: "CloudWatch Logs",
   events: "EventBridge",
+  sns: "SNS",
+  sqs: "SQS",
+  cloudwatch: "CloudWatch",
 } as const;
 export type ServiceKey = keyof typeof SERVICE_IDS;
 

@@ -91,3 +91,30 @@ export function validateNames(settings: NamedSettings): void {
     }
   }
 }
+
+/** SNS topic and SQS queue names, and the address `--notify-email` subscribes (issue 11). */
+export function validateMessagingNames(settings: {
+  topicName: string;
+  failureQueue: string;
+  notifyEmail?: string;
+}): void {
+  if (!/^[a-zA-Z0-9_-]{1,256}$/.test(settings.topicName)) {
+    throw new UserError(
+      `invalid topic name ${JSON.stringify(settings.topicName)} (--topic-name / S3SIZE_TOPIC_NAME)`,
+      "SNS topic names are 1 to 256 letters, digits, '-' or '_'",
+    );
+  }
+  if (!/^[a-zA-Z0-9_-]{1,80}$/.test(settings.failureQueue)) {
+    throw new UserError(
+      `invalid queue name ${JSON.stringify(settings.failureQueue)} (--failure-queue / S3SIZE_FAILURE_QUEUE)`,
+      "SQS queue names are 1 to 80 letters, digits, '-' or '_' (a standard queue: no .fifo)",
+    );
+  }
+  const email = settings.notifyEmail;
+  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw new UserError(
+      `invalid email address ${JSON.stringify(email)} (--notify-email / S3SIZE_NOTIFY_EMAIL)`,
+      'give an address such as student@example.com, or --notify-email "" to remove the subscription',
+    );
+  }
+}

@@ -11,11 +11,11 @@ import {
 } from "../handlers/tracking/settings.ts";
 import { parseSchedule } from "../local/events/schedule.ts";
 import { type AwsProfile, resolveRegion, type Sourced } from "./aws-config.ts";
-import { validateBucketName, validateNames } from "./aws-names.ts";
+import { validateBucketName, validateMessagingNames, validateNames } from "./aws-names.ts";
 import { UserError } from "./errors.ts";
 import { parseWholeNumber } from "./flag-values.ts";
 
-export const FUNCTION_KEYS = ["size-tracking", "plotting", "driver"] as const;
+export const FUNCTION_KEYS = ["size-tracking", "plotting", "driver", "web"] as const;
 export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 export type Arch = "arm64" | "x86_64";
 /** What invokes the tracker: the buckets' own notifications, or an EventBridge rule on their events. */
@@ -69,6 +69,12 @@ export interface Settings {
   reconcileSchedule: string;
   /** Versioning on for the data bucket (then every version's bytes count). */
   versioning: boolean;
+  topicName: string;
+  failureQueue: string;
+  /** An address to subscribe to the topic; undefined keeps the one state.json records, "" removes it. */
+  notifyEmail?: string;
+  trackerRetries: number;
+  trackerMaxEventAgeSeconds: number;
   /** The trigger asked for; undefined keeps the stack's current one (state.json), else notification. */
   trigger?: Trigger;
 }
@@ -94,6 +100,11 @@ export const SETTINGS_ENV = {
   indexTable: ["S3SIZE_INDEX_TABLE", DEFAULT_INDEX_TABLE_NAME],
   reconcileSchedule: ["S3SIZE_RECONCILE_SCHEDULE", "rate(1 day)"],
   versioning: ["S3SIZE_VERSIONING", "off"],
+  topicName: ["S3SIZE_TOPIC_NAME", "s3size-events"],
+  failureQueue: ["S3SIZE_FAILURE_QUEUE", "s3size-failures"],
+  notifyEmail: ["S3SIZE_NOTIFY_EMAIL", ""],
+  trackerRetries: ["S3SIZE_TRACKER_RETRIES", "2"],
+  trackerMaxEventAgeSeconds: ["S3SIZE_TRACKER_MAX_EVENT_AGE_SECONDS", "21600"],
   trigger: ["S3SIZE_TRIGGER", ""],
 } as const;
 
@@ -103,6 +114,7 @@ export type SettingKey = keyof typeof SETTINGS_ENV;
 export const DERIVED_DEFAULTS: Partial<Record<SettingKey, string>> = {
   dataBucket: "testbucket-<account>-<region>",
   plotBucket: "<data bucket>-plots",
+  notifyEmail: "the address an earlier setup subscribed, else none",
   trigger: "the stack's current one, else notification; choices: notification, eventbridge",
 };
 
@@ -168,6 +180,17 @@ export function resolveSettings(
     indexTable: pick("indexTable"),
     reconcileSchedule: pick("reconcileSchedule"),
     versioning: switchSetting("versioning", pick("versioning")),
+    topicName: pick("topicName"),
+    failureQueue: pick("failureQueue"),
+    notifyEmail: flags.notifyEmail ?? (env[SETTINGS_ENV.notifyEmail[0]] || undefined),
+    // Lambda's own limits for asynchronous invocations: 0–2 retries, 60 s to 6 hours of age.
+    trackerRetries: integerSetting("trackerRetries", pick("trackerRetries"), 0, 2),
+    trackerMaxEventAgeSeconds: integerSetting(
+      "trackerMaxEventAgeSeconds",
+      pick("trackerMaxEventAgeSeconds"),
+      60,
+      21_600,
+    ),
     ...(trigger ? { trigger: trigger as Trigger } : {}),
   };
   validateSettings(settings);
@@ -213,6 +236,7 @@ export function validateSettings(s: Settings): void {
   if (s.dataBucket && !s.plotBucket)
     validateBucketName(`${s.dataBucket}-plots`, "the plot bucket (data bucket + -plots)");
   validateNames(s);
+  validateMessagingNames(s);
   if (!NODE_RUNTIMES.includes(s.runtime)) {
     throw new UserError(
       `unsupported runtime "${s.runtime}"`,
@@ -276,6 +300,10 @@ export interface StackNames {
   logGroups: Record<FunctionKey, string>;
   api: string;
   stage: string;
+  topic: string;
+  failureQueue: string;
+  /** The CloudWatch alarm on the tracker's Errors. */
+  errorsAlarm: string;
 }
 
 export const STACK_TAG_KEY = "s3size:stack";
@@ -300,5 +328,8 @@ export function stackNames(s: Settings, account: string): StackNames {
     logGroups: per((key) => `/aws/lambda/${functions[key]}`),
     api: s.apiName,
     stage: s.stage,
+    topic: s.topicName,
+    failureQueue: s.failureQueue,
+    errorsAlarm: `${functions["size-tracking"]}-errors`,
   };
 }

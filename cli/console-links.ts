@@ -1,5 +1,6 @@
 // AWS console URLs of every resource, so a grader can click from `setup`/`status` straight to it.
 import type { FunctionKey, StackNames } from "./config.ts";
+import { partitionOf } from "./provision/context.ts";
 
 export interface ConsoleLink {
   what: string;
@@ -36,6 +37,30 @@ export function apiLink(apiId: string, region: string): string {
 
 export function roleLink(role: string, region: string): string {
   return `${consoleHost(region)}/iam/home#/roles/details/${encodeURIComponent(role)}`;
+}
+
+export function topicLink(topicArn: string, region: string): string {
+  return `${consoleHost(region)}/sns/v3/home?region=${region}#/topic/${topicArn}`;
+}
+
+/** The SQS console names a queue by its URL, escaped. */
+export function queueLink(name: string, region: string, account: string): string {
+  const url = `https://sqs.${region}.amazonaws.com/${account}/${name}`;
+  return `${consoleHost(region)}/sqs/v3/home?region=${region}#/queues/${encodeURIComponent(url)}`;
+}
+
+export function alarmLink(name: string, region: string): string {
+  return `${consoleHost(region)}/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(name)}`;
+}
+
+/** The topic, failure queue and alarm of issue 11 (they need the account for their ARN and URL). */
+export function messagingLinks(names: StackNames, region: string, account: string): ConsoleLink[] {
+  const topicArn = `arn:${partitionOf(region)}:sns:${region}:${account}:${names.topic}`;
+  return [
+    { what: `topic ${names.topic}`, url: topicLink(topicArn, region) },
+    { what: `failure queue ${names.failureQueue}`, url: queueLink(names.failureQueue, region, account) },
+    { what: `alarm ${names.errorsAlarm}`, url: alarmLink(names.errorsAlarm, region) },
+  ];
 }
 
 export function eventRuleLink(rule: string, region: string): string {

@@ -82,6 +82,21 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./commands/reconcile.ts")).reconcileCommand,
   },
   {
+    name: "failures",
+    summary: "list the tracker's events that failed after their retries (--redrive: run them again; --purge)",
+    load: async () => (await import("./commands/failures.ts")).failuresCommand,
+  },
+  {
+    name: "notifications",
+    summary: "who gets the topic's messages; on the local cloud, the emails it would have sent",
+    load: async () => (await import("./commands/notifications.ts")).notificationsCommand,
+  },
+  {
+    name: "console",
+    summary: "open the local cloud's console (read-only pages of every resource) in a browser",
+    load: async () => (await import("./commands/console.ts")).consoleCommand,
+  },
+  {
     name: "local",
     summary: "run the local cloud in the foreground and print how to point clients at it",
     load: async () => (await import("./commands/local.ts")).localCommand,

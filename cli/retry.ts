@@ -18,6 +18,8 @@ export const isThrottle: RetryCondition = (error) =>
     "RequestLimitExceeded",
     "SlowDown",
     "ProvisionedThroughputExceededException",
+    // SQS answers 403 with this (SNS's "Throttled" comes as a 429).
+    "RequestThrottled",
   ].includes(awsErrorName(error) ?? "") || httpStatusOf(error) === 429;
 
 /** Another update of the same resource is still in progress (Lambda, API Gateway, S3 configuration). */

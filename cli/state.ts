@@ -25,6 +25,8 @@ export interface StackState {
   tracked?: string[];
   /** Set before changing the API's methods, cleared after the stage points at a new deployment. */
   apiNeedsDeployment?: boolean;
+  /** The address `--notify-email` subscribed to the topic, kept until another (or "") is given. */
+  notifyEmail?: string;
   /** What invokes the tracker, as the last setup left it (a command without --trigger keeps it). */
   trigger?: Trigger;
   /** Buckets whose EventBridge delivery s3size switched on (and so may switch off again). */

@@ -9,6 +9,7 @@ import type { HistoryRecord } from "./common/history.ts";
 import { describeError, type TrackingContext, withFreshTally } from "./tracking/context.ts";
 import { applyChange, type IncrementalOutcome } from "./tracking/incremental-mode.ts";
 import { type ListingOutcome, trackByListing } from "./tracking/listing-mode.ts";
+import { notifyTopic, type Publish, type RecordedChange, snsPublish } from "./tracking/notify.ts";
 import { bucketsToMeasure, type ObjectChange, objectChanges } from "./tracking/object-events.ts";
 import {
   BASELINE_EVENT,
@@ -32,6 +33,8 @@ export interface TrackingDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   log: (line: string) => void;
+  /** Publishes to the stack's topic (issue 11); tests record instead. */
+  publish: Publish;
 }
 
 export type TrackingOutcome =
@@ -57,6 +60,7 @@ export function createTrackingHandler(overrides: Partial<TrackingDeps> = {}) {
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: (line) => console.log(line),
+    publish: snsPublish,
     ...overrides,
   };
   return async (event: unknown, invocation?: InvocationContext): Promise<TrackingResult> => {
@@ -80,6 +84,7 @@ export function createTrackingHandler(overrides: Partial<TrackingDeps> = {}) {
     const settled = await Promise.allSettled(work.map((unit) => unit.run()));
     const outcomes: TrackingOutcome[] = [];
     const failures: string[] = [];
+    const failed: Array<{ bucket: string; error: string }> = [];
     settled.forEach((result, i) => {
       if (result.status === "fulfilled") {
         for (const { outcome, requests } of result.value) {
@@ -88,11 +93,15 @@ export function createTrackingHandler(overrides: Partial<TrackingDeps> = {}) {
         }
       } else {
         failures.push(`${work[i]!.bucket} (${describeError(result.reason)})`);
+        failed.push({ bucket: work[i]!.bucket, error: describeError(result.reason) });
         deps.log(
           JSON.stringify({ level: "error", bucket: work[i]!.bucket, error: describeError(result.reason) }),
         );
       }
     });
+    // After the records are stored, before a failure is thrown: the topic hears of both.
+    const recorded = outcomes.flatMap(recordedChange);
+    await notifyTopic({ ...deps, event, recorded, failures: failed });
     if (failures.length > 0) throw new Error(`size tracking failed for ${failures.join(", ")}`);
     return { records: outcomes.flatMap(recordOf), outcomes };
   };
@@ -189,6 +198,15 @@ async function maintenanceWork(
       const report = await reconcileBucket(own, bucket, owner);
       return [{ outcome: { outcome: "reconciled" as const, ...report }, requests: own.tally.summary() }];
     },
+  }));
+}
+
+function recordedChange(outcome: TrackingOutcome): RecordedChange[] {
+  return recordOf(outcome).map((record) => ({
+    record,
+    ...("previousTotal" in outcome && outcome.previousTotal !== undefined
+      ? { previousTotal: outcome.previousTotal }
+      : {}),
   }));
 }
 

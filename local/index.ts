@@ -77,6 +77,7 @@ export function realismFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Re
   if (env.S3SIZE_LOCAL_IAM) settings.iam = parseIamMode(env.S3SIZE_LOCAL_IAM);
   read("S3SIZE_LOCAL_ALARM_EVAL_MS", "alarmMinuteMs");
   read("S3SIZE_LOCAL_SCHEDULE_MINUTE_MS", "scheduleMinuteMs");
+  read("S3SIZE_LOCAL_QUEUE_REUSE_MS", "queueNameReuseMs");
   return settings;
 }
 

@@ -59,6 +59,8 @@ export interface RealismSettings {
   alarmMinuteMs: number;
   /** How long a minute of an EventBridge rate() schedule lasts (AWS: 60 000); cron schedules keep wall-clock time. */
   scheduleMinuteMs: number;
+  /** How long SQS refuses to create a queue of a name just deleted, QueueDeletedRecently (AWS: 60 000). */
+  queueNameReuseMs: number;
 }
 
 export type IamMode = "enforce" | "warn" | "off";
@@ -75,6 +77,7 @@ export const DEFAULT_REALISM: RealismSettings = {
   indexBackfillMs: 1000,
   alarmMinuteMs: 60_000,
   scheduleMinuteMs: 60_000,
+  queueNameReuseMs: 60_000,
 };
 
 export interface InvokeCaller {

@@ -8,10 +8,12 @@ import { awsErrorName, UserError } from "../errors.ts";
 import { parseWholeNumber } from "../flag-values.ts";
 import { invokeUrl } from "../provision/api.ts";
 import { ensureDriverEnv } from "../provision/driver-env.ts";
+import { failureQueueDepth } from "../provision/failure-queue.ts";
+import { STEPS } from "../provision/steps.ts";
 import { isConflict, isThrottle, withRetry } from "../retry.ts";
 import type { Session } from "../session.ts";
 import { writeOutputFile } from "../state.ts";
-import { countOf, runSetup } from "./setup.ts";
+import { countOf, printLinks, runSetup } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
 
 export interface DemoOptions {
@@ -21,7 +23,10 @@ export interface DemoOptions {
 
 async function ensureSetUp(session: Session): Promise<void> {
   await session.account();
-  if (session.loadState().completed["driver-env"]) return;
+  const { completed } = session.loadState();
+  // The demo needs the driver; on the local cloud, setup also completes steps a newer s3size added.
+  const complete = STEPS.every((step) => completed[step.name]);
+  if (completed["driver-env"] && (complete || !session.settings.local)) return;
   if (!session.settings.local) throw new UserError("nothing is set up yet", "run s3size setup first");
   session.output.line("nothing is set up on the local cloud yet: running setup first");
   await runSetup(session);
@@ -88,7 +93,10 @@ export const demoCommand: CommandSpec = {
       },
       (bytes) => `${bytes.length} bytes`,
     );
+    // Lambda sends an event here only after its retries (minutes on AWS): this counts what has arrived.
+    const failures = await failureQueueDepth(session.clients.sqs, names.failureQueue);
     const document = {
+      failures: failures ?? null,
       bucket: result.bucket,
       before: result.before,
       history: result.history,
@@ -116,6 +124,12 @@ export const demoCommand: CommandSpec = {
         );
       }
       output.line(`plot saved to ${outPath}`);
+      if (failures !== undefined) {
+        output.line(
+          `failed tracker events: ${failures} in ${names.failureQueue}${failures > 0 ? " (s3size failures lists them)" : ""}`,
+        );
+      }
+      printLinks(session);
     });
     return 0;
   },

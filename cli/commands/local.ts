@@ -1,4 +1,5 @@
 // `s3size local`: the local cloud in the foreground, until SIGINT or SIGTERM.
+import { localConsoleUrl, stackDashboardUrl } from "../browser-links.ts";
 import { UserError } from "../errors.ts";
 import { parseWholeNumber } from "../flag-values.ts";
 import type { CommandSpec } from "./types.ts";
@@ -42,6 +43,9 @@ export const localCommand: CommandSpec = {
       port: cloud.port,
       stateDir: session.settings.stateDir,
       region: session.settings.region,
+      consoleUrl: localConsoleUrl(cloud.endpoint),
+      // The stack set up in this state dir, if any: its API is served here too.
+      dashboardUrl: stackDashboardUrl(session.loadState(), session.settings.stage, cloud.endpoint),
     };
     output.result(document, () => {
       output.line(`local cloud listening at ${cloud.endpoint} (state in ${cloud.dataDir})`);
@@ -50,6 +54,8 @@ export const localCommand: CommandSpec = {
       output.line("  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test");
       output.line(`  aws --endpoint-url ${cloud.endpoint} s3 ls`);
       output.line(`  s3size setup --endpoint-url ${cloud.endpoint}   (or --local with the same --state-dir)`);
+      output.line(`console: ${document.consoleUrl} (read-only; s3size console opens it)`);
+      if (document.dashboardUrl) output.line(`dashboard: ${document.dashboardUrl}`);
       output.line("stop it with Ctrl-C");
     });
     await new Promise<void>((resolve) => {

@@ -1,8 +1,9 @@
 // `s3size setup`: every resource in dependency order, each step get-or-create and recorded in
 // state.json as it completes; a second run with nothing changed makes no mutating call.
-import { mutatingCalls } from "../aws-clients.ts";
+import { isLoopback, mutatingCalls } from "../aws-clients.ts";
+import { localConsoleUrl, stackDashboardUrl } from "../browser-links.ts";
 import type { Trigger } from "../config.ts";
-import { stackLinks } from "../console-links.ts";
+import { messagingLinks, stackLinks } from "../console-links.ts";
 import { eventRuleName } from "../provision/event-rule.ts";
 import { preflight, STEPS } from "../provision/steps.ts";
 import { stackTrigger } from "../provision/trigger.ts";
@@ -18,6 +19,8 @@ export interface SetupReport {
   changes: Record<string, string[]>;
   upToDate: boolean;
   invokeUrl?: string;
+  /** The dashboard page (GET / of the API's stage). */
+  dashboardUrl?: string;
   /** What invokes the tracker now. */
   trigger: Trigger;
 }
@@ -66,6 +69,7 @@ export async function runSetup(session: Session): Promise<SetupReport> {
     changes,
     upToDate: mutations === 0,
     invokeUrl: state.invokeUrl,
+    dashboardUrl: stackDashboardUrl(state, state.names.stage, session.endpoint),
     trigger: stackTrigger(settings, state),
   };
 }
@@ -91,8 +95,16 @@ export function printLinks(session: Session, apiId?: string): void {
     output.line(
       `  s3size local --state-dir ${settings.stateDir}   (then --endpoint-url http://127.0.0.1:4566)`,
     );
+    const endpoint = "http://127.0.0.1:4566";
+    const dashboard = stackDashboardUrl(state, state.names.stage, endpoint);
+    if (dashboard) output.line(`  and open the dashboard at ${dashboard}`);
+    output.line(`  and the console at ${localConsoleUrl(endpoint)} (s3size console opens it)`);
     return;
   }
+  const dashboard = stackDashboardUrl(state, state.names.stage, session.endpoint);
+  if (dashboard) output.line(`dashboard: ${dashboard}`);
+  if (session.endpoint && (settings.local || isLoopback(session.endpoint)))
+    output.line(`console: ${localConsoleUrl(session.endpoint)} (the local cloud's, read-only)`);
   if (session.endpoint) {
     output.line(`local cloud at ${session.endpoint} (no AWS console): inspect it with the AWS CLI, e.g.`);
     output.line(`  aws --endpoint-url ${session.endpoint} s3 ls s3://${state.names.dataBucket}`);
@@ -109,6 +121,10 @@ export function printLinks(session: Session, apiId?: string): void {
   const rule = stackTrigger(settings, state) === "eventbridge" ? eventRuleName(state.names) : undefined;
   for (const link of stackLinks(state.names, settings.region, apiId ?? state.apiId, rule))
     output.line(`  ${link.what}: ${link.url}`);
+  if (state.account && state.names.topic) {
+    for (const link of messagingLinks(state.names, settings.region, state.account))
+      output.line(`  ${link.what}: ${link.url}`);
+  }
 }
 
 export const setupCommand: CommandSpec = {

@@ -58,7 +58,8 @@ export async function runTeardown(
   return { removed, left };
 }
 
-async function askOnTerminal(question: string): Promise<boolean> {
+/** Asks a yes/no question on the terminal (stderr, so --json output stays clean). */
+export async function askOnTerminal(question: string): Promise<boolean> {
   const terminal = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await terminal.question(question)).trim());

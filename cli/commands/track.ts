@@ -11,6 +11,7 @@ import type { ProvisionContext } from "../provision/context.ts";
 import { getFunction } from "../provision/functions.ts";
 import { ensureRoles } from "../provision/roles.ts";
 import { attachTrigger, detachTrigger } from "../provision/trigger.ts";
+import { ensureDashboardBuckets } from "../provision/web-function.ts";
 import type { Session } from "../session.ts";
 import { type Baseline, baseline, baselineOwner, trackingContext } from "../tracking.ts";
 import { countOf } from "./setup.ts";
@@ -70,6 +71,7 @@ export async function runTrack(
   await output.step(`let the tracker's role list ${bucket}`, async (update) => {
     ctx.progress = update;
     await ensureRoles(ctx);
+    await ensureDashboardBuckets(ctx);
   });
   try {
     await output.step(`attach the tracker to ${bucket}`, async (update) => {
@@ -96,6 +98,7 @@ async function undoTrack(session: Session, ctx: ProvisionContext, bucket: string
   ctx.state.tracked = (ctx.state.tracked ?? []).filter((name) => name !== bucket);
   session.store.save(ctx.state);
   await ensureRoles(ctx);
+  await ensureDashboardBuckets(ctx);
 }
 
 export function describeBaseline(result: Baseline): string {

@@ -5,6 +5,7 @@ import { validateBucketName } from "../aws-names.ts";
 import { UserError } from "../errors.ts";
 import { ensureRoles } from "../provision/roles.ts";
 import { detachTrigger } from "../provision/trigger.ts";
+import { ensureDashboardBuckets } from "../provision/web-function.ts";
 import { forget, trackingContext } from "../tracking.ts";
 import { requireSetUp } from "./track.ts";
 import type { CommandSpec } from "./types.ts";
@@ -43,6 +44,7 @@ export const untrackCommand: CommandSpec = {
     await output.step(`take ${bucket} out of the tracker's role`, async (update) => {
       ctx.progress = update;
       await ensureRoles(ctx);
+      await ensureDashboardBuckets(ctx);
     });
     const context = trackingContext(session.clients, session.settings, names);
     const forgotten = await output.step(

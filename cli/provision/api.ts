@@ -1,19 +1,14 @@
-// The REST API `s3size-api`: GET /plot proxied to the plotting function, image/png as a binary media
-// type, the permission for API Gateway (scoped to that method), a deployment, and a throttled stage.
+// The REST API `s3size-api`: its routes (GET /plot to the plotting function, the dashboard's GET / and
+// /api/* to the web function; api-routes.ts), image/png as a binary media type, a deployment, and a
+// throttled stage.
 import {
   type APIGatewayClient,
   CreateDeploymentCommand,
-  CreateResourceCommand,
   CreateRestApiCommand,
   CreateStageCommand,
   DeleteRestApiCommand,
-  GetMethodCommand,
-  GetResourcesCommand,
   GetRestApisCommand,
   GetStageCommand,
-  type Method,
-  PutIntegrationCommand,
-  PutMethodCommand,
   type RestApi,
   type Stage,
   UpdateRestApiCommand,
@@ -22,38 +17,35 @@ import {
 import { STACK_TAG_KEY } from "../config.ts";
 import { isNotFound } from "../errors.ts";
 import { isConflict, isThrottle, withRetry } from "../retry.ts";
-import {
-  arns,
-  change,
-  hasStackTag,
-  type ProvisionContext,
-  partitionOf,
-  read,
-  readIfExists,
-  stackTags,
-} from "./context.ts";
-import { ensureInvokePermission } from "./functions.ts";
+import { apiRoutes, ensureRoutes, PLOT_PATH } from "./api-routes.ts";
+import { change, hasStackTag, type ProvisionContext, read, readIfExists, stackTags } from "./context.ts";
 
-export const PLOT_PATH = "/plot";
+export { integrationUri, PLOT_PATH } from "./api-routes.ts";
+
 const PNG = "image/png";
-const API_PERMISSION_ID = "s3size-apigateway-invoke";
 
-/** Where GET /plot answers: AWS's execute-api host, or the local cloud's execute-api path. */
-export function invokeUrl(options: {
+interface StageAddress {
   apiId: string;
   region: string;
   stage: string;
   endpoint?: string;
-}): string {
-  const { apiId, region, stage, endpoint } = options;
-  if (endpoint) return `${endpoint.replace(/\/+$/, "")}/_aws/execute-api/${apiId}/${stage}${PLOT_PATH}`;
-  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-  return `https://${apiId}.execute-api.${region}.${suffix}/${stage}${PLOT_PATH}`;
 }
 
-export function integrationUri(ctx: ProvisionContext): string {
-  const functionArn = arns(ctx).function("plotting");
-  return `arn:${partitionOf(ctx.region)}:apigateway:${ctx.region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
+/** The stage's root: AWS's execute-api host, or the local cloud's execute-api path (no trailing slash). */
+function stageUrl({ apiId, region, stage, endpoint }: StageAddress): string {
+  if (endpoint) return `${endpoint.replace(/\/+$/, "")}/_aws/execute-api/${apiId}/${stage}`;
+  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  return `https://${apiId}.execute-api.${region}.${suffix}/${stage}`;
+}
+
+/** Where GET /plot answers. */
+export function invokeUrl(address: StageAddress): string {
+  return `${stageUrl(address)}${PLOT_PATH}`;
+}
+
+/** Where the dashboard answers: the stage's Invoke URL, with the slash its relative links need. */
+export function dashboardUrl(address: StageAddress): string {
+  return `${stageUrl(address)}/`;
 }
 
 /** Every REST API of that name (AWS allows several). */
@@ -75,16 +67,6 @@ export async function findStackApis(
   stack: string,
 ): Promise<RestApi[]> {
   return (await findApisNamed(apigateway, name)).filter((api) => hasStackTag(api.tags, stack));
-}
-
-async function getMethod(
-  apigateway: APIGatewayClient,
-  restApiId: string,
-  resourceId: string,
-): Promise<Method | undefined> {
-  return readIfExists(() =>
-    apigateway.send(new GetMethodCommand({ restApiId, resourceId, httpMethod: "GET" })),
-  );
 }
 
 async function getStage(
@@ -109,7 +91,7 @@ export async function ensureApi(ctx: ProvisionContext): Promise<void> {
       apigateway.send(
         new CreateRestApiCommand({
           name: names.api,
-          description: `s3size plots (stack ${names.stack})`,
+          description: `s3size plots and dashboard (stack ${names.stack})`,
           binaryMediaTypes: [PNG],
           endpointConfiguration: { types: ["REGIONAL"] },
           tags: stackTags(names),
@@ -132,51 +114,7 @@ export async function ensureApi(ctx: ProvisionContext): Promise<void> {
       ),
     );
   }
-  const { items } = await read(() =>
-    apigateway.send(new GetResourcesCommand({ restApiId: apiId, limit: 500 })),
-  );
-  const root = items?.find((resource) => resource.path === "/");
-  let resourceId = items?.find((resource) => resource.path === PLOT_PATH)?.id;
-  if (!resourceId) {
-    needsDeployment();
-    const created = await change(ctx, `add resource ${PLOT_PATH}`, () =>
-      apigateway.send(
-        new CreateResourceCommand({ restApiId: apiId, parentId: root?.id, pathPart: PLOT_PATH.slice(1) }),
-      ),
-    );
-    resourceId = created?.id;
-  }
-  const method = resourceId ? await getMethod(apigateway, apiId, resourceId) : undefined;
-  if (!method) {
-    needsDeployment();
-    await change(ctx, `add method GET ${PLOT_PATH}`, () =>
-      apigateway.send(
-        new PutMethodCommand({ restApiId: apiId, resourceId, httpMethod: "GET", authorizationType: "NONE" }),
-      ),
-    );
-  }
-  const integration = method?.methodIntegration;
-  const uri = integrationUri(ctx);
-  if (integration?.type !== "AWS_PROXY" || integration.uri !== uri || integration.httpMethod !== "POST") {
-    needsDeployment();
-    await change(ctx, `proxy GET ${PLOT_PATH} to ${names.functions.plotting}`, () =>
-      apigateway.send(
-        new PutIntegrationCommand({
-          restApiId: apiId,
-          resourceId,
-          httpMethod: "GET",
-          type: "AWS_PROXY",
-          integrationHttpMethod: "POST",
-          uri,
-        }),
-      ),
-    );
-  }
-  await ensureInvokePermission(ctx, "plotting", {
-    statementId: API_PERMISSION_ID,
-    principal: "apigateway.amazonaws.com",
-    sourceArn: arns(ctx).apiMethod(apiId, "GET", PLOT_PATH),
-  });
+  await ensureRoutes(ctx, apiId, apiRoutes(), needsDeployment);
   await ensureStage(ctx, apiId);
   ctx.state.invokeUrl = invokeUrl({ apiId, region: ctx.region, stage: names.stage, endpoint: ctx.endpoint });
   if (!ctx.dryRun) ctx.saveState();

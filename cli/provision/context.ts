@@ -93,6 +93,9 @@ export function arns(ctx: Pick<ProvisionContext, "names" | "account" | "region">
     logGroup: (key: FunctionKey) => `arn:${p}:logs:${region}:${account}:log-group:${names.logGroups[key]}`,
     apiMethod: (apiId: string, method: string, path: string) =>
       `arn:${p}:execute-api:${region}:${account}:${apiId}/*/${method}${path}`,
+    topic: `arn:${p}:sns:${region}:${account}:${names.topic}`,
+    failureQueue: `arn:${p}:sqs:${region}:${account}:${names.failureQueue}`,
+    errorsAlarm: `arn:${p}:cloudwatch:${region}:${account}:alarm:${names.errorsAlarm}`,
   };
 }
 

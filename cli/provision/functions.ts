@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import type { PackagedFunction } from "../../build/package.ts";
 import { FUNCTION_ENV } from "../../handlers/common/function-env.ts";
+import { NOTIFY_ENV } from "../../handlers/tracking/notify.ts";
 import { TRACKING_ENV } from "../../handlers/tracking/settings.ts";
 import { FUNCTION_KEYS, type FunctionKey, STACK_TAG_KEY } from "../config.ts";
 import { isNotFound, UserError } from "../errors.ts";
@@ -31,6 +32,7 @@ import {
   readIfExists,
   stackTags,
 } from "./context.ts";
+import { webEnvironment } from "./web-function.ts";
 
 export type { PackagedFunction } from "../../build/package.ts";
 
@@ -62,7 +64,13 @@ export function desiredConfiguration(
       // Incremental mode's scheduled reconciliation lists every tracked bucket and walks its index in
       // one invocation: 5 minutes leaves room for buckets of a few hundred thousand objects.
       const timeout = settings.tracking === "incremental" ? 300 : 60;
-      return { ...base, Timeout: timeout, MemorySize: 256, Environment: { ...table, ...tracking } };
+      const notify = { [NOTIFY_ENV.topicArn]: arns(ctx).topic };
+      return {
+        ...base,
+        Timeout: timeout,
+        MemorySize: 256,
+        Environment: { ...table, ...tracking, ...notify },
+      };
     }
     case "plotting":
       return {
@@ -93,6 +101,9 @@ export function desiredConfiguration(
         },
       };
     }
+    case "web":
+      // Behind API Gateway, which gives up at 29 s; each request is a few reads.
+      return { ...base, Timeout: 15, MemorySize: 256, Environment: webEnvironment(ctx) };
   }
 }
 
@@ -262,6 +273,8 @@ export interface InvokePermission {
   principal: string;
   sourceArn: string;
   sourceAccount?: string;
+  /** What the permission is for, in the report ("for GET /plot"). */
+  purpose?: string;
 }
 
 interface PolicyStatementShape {
@@ -298,21 +311,24 @@ export async function ensureInvokePermission(
     current.Condition?.StringEquals?.["AWS:SourceAccount"] === wanted.sourceAccount;
   if (same) return;
   if (current) await removeInvokePermission(ctx, key, wanted.statementId);
-  await change(ctx, `let ${wanted.principal} invoke ${name}`, () =>
-    withRetry(
-      () =>
-        lambda.send(
-          new AddPermissionCommand({
-            FunctionName: name,
-            StatementId: wanted.statementId,
-            Action: "lambda:InvokeFunction",
-            Principal: wanted.principal,
-            SourceArn: wanted.sourceArn,
-            ...(wanted.sourceAccount ? { SourceAccount: wanted.sourceAccount } : {}),
-          }),
-        ),
-      LAMBDA_RETRY,
-    ),
+  await change(
+    ctx,
+    `let ${wanted.principal} invoke ${name}${wanted.purpose ? ` ${wanted.purpose}` : ""}`,
+    () =>
+      withRetry(
+        () =>
+          lambda.send(
+            new AddPermissionCommand({
+              FunctionName: name,
+              StatementId: wanted.statementId,
+              Action: "lambda:InvokeFunction",
+              Principal: wanted.principal,
+              SourceArn: wanted.sourceArn,
+              ...(wanted.sourceAccount ? { SourceAccount: wanted.sourceAccount } : {}),
+            }),
+          ),
+        LAMBDA_RETRY,
+      ),
   );
 }
 

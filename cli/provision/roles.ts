@@ -27,6 +27,7 @@ import {
   readIfExists,
   tagList,
 } from "./context.ts";
+import { webPolicy } from "./web-function.ts";
 
 export interface PolicyStatement {
   Sid: string;
@@ -83,6 +84,7 @@ export function rolePolicies(
         buckets: trackedBucketsOf(ctx),
       }),
       logs("size-tracking"),
+      ...trackerMessagingStatements(ctx),
     ),
     plotting: document(
       {
@@ -116,6 +118,7 @@ export function rolePolicies(
       { Sid: "QueryHistory", Effect: "Allow", Action: ["dynamodb:Query"], Resource: [arn.table] },
       logs("driver"),
     ),
+    web: webPolicy(ctx),
   };
 }
 
@@ -124,6 +127,20 @@ export function trackedBucketsOf(
   ctx: Pick<ProvisionContext, "names"> & Partial<Pick<ProvisionContext, "state">>,
 ): string[] {
   return [ctx.names.dataBucket, ...(ctx.state?.tracked ?? []).filter((b) => b !== ctx.names.dataBucket)];
+}
+
+/**
+ * The tracker's grants for issue 11: it publishes each change and failure to the topic, and Lambda sends
+ * its failed events to the queue with the tracker's role (so the role needs it, as AWS requires).
+ */
+export function trackerMessagingStatements(
+  ctx: Pick<ProvisionContext, "names" | "account" | "region">,
+): PolicyStatement[] {
+  const arn = arns(ctx);
+  return [
+    { Sid: "PublishEvents", Effect: "Allow", Action: ["sns:Publish"], Resource: [arn.topic] },
+    { Sid: "SendFailures", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn.failureQueue] },
+  ];
 }
 
 /** IAM returns policy documents URL-encoded; compare them as data, not text. */

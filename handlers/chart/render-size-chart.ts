@@ -132,7 +132,11 @@ function drawAxes(ctx: SKRSContext2D, layout: ChartLayout, font: FontFor): void 
   for (const tick of layout.yTicks) ctx.fillText(tick.label, plot.left - 8, tick.at);
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  for (const tick of layout.xTicks) ctx.fillText(tick.label, tick.at, bottom + 9);
+  // A tick near the plot's right edge would have its centred label cut by the image's edge: keep it in.
+  for (const tick of layout.xTicks) {
+    const half = ctx.measureText(tick.label).width / 2;
+    ctx.fillText(tick.label, Math.min(tick.at, layout.width - 2 - half), bottom + 9);
+  }
 
   ctx.font = font(FONT_PX.axisTitle, true);
   ctx.textBaseline = "middle";

@@ -43,7 +43,7 @@ import {
 } from "./object-index/transactions.ts";
 
 export type IncrementalOutcome =
-  | { outcome: "recorded"; record: HistoryRecord; attempts: number }
+  | { outcome: "recorded"; record: HistoryRecord; attempts: number; previousTotal?: number }
   | {
       outcome: "applied-during-baseline";
       bucket: string;
@@ -184,7 +184,10 @@ async function writeChange(
     };
     return { done, recordFloor };
   }
-  return { done: { outcome: "recorded", record, attempts: attempt }, recordFloor };
+  return {
+    done: { outcome: "recorded", record, attempts: attempt, previousTotal: total.totalSize },
+    recordFloor,
+  };
 }
 
 export function indexTableOf(context: TrackingContext): string {

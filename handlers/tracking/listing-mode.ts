@@ -19,7 +19,7 @@ import type { BucketToMeasure } from "./object-events.ts";
 import { storeWithoutOverwrite } from "./store-record.ts";
 
 export type ListingOutcome =
-  | { outcome: "recorded"; record: HistoryRecord }
+  | { outcome: "recorded"; record: HistoryRecord; previousTotal?: number }
   | {
       outcome: "superseded";
       bucket: string;
@@ -58,18 +58,19 @@ export async function listBucketTotals(
 }
 
 /**
- * The timestamp of the bucket's newest record, or undefined when there is none. A role that may not
+ * The bucket's newest record (its timestamp, and the total a notification calls previous), or
+ * undefined when there is none. A role that may not
  * Query the history table (one set up before this check existed) gets undefined too: the record is then
  * stored at its listing's start without the check, which still never lands it after a later listing.
  */
-async function newestRecordAt(context: TrackingContext, bucket: string): Promise<number | undefined> {
+async function newestRecord(context: TrackingContext, bucket: string): Promise<HistoryRecord | undefined> {
   const { dynamodb, tally, settings } = context;
   try {
     const newest = await queryFirst(
       { send: (command) => tally.call("dynamodb", "Query", () => dynamodb.send(command)) },
       bucketRecordsQuery(settings.historyTable, bucket, {}, "newest-first"),
     );
-    return newest?.timestamp;
+    return newest;
   } catch (error) {
     if (error instanceof Error && /AccessDenied/.test(error.name)) return undefined;
     throw error;
@@ -85,7 +86,8 @@ export async function trackByListing(
   const totals = await listBucketTotals(context, target.bucket, target.versioned);
   const listingMs = context.now() - startedAt;
 
-  const newest = await newestRecordAt(context, target.bucket);
+  const newestRecorded = await newestRecord(context, target.bucket);
+  const newest = newestRecorded?.timestamp;
   if (newest !== undefined && newest > startedAt) {
     return {
       outcome: "superseded",
@@ -119,5 +121,5 @@ export async function trackByListing(
       );
     },
   );
-  return { outcome: "recorded", record };
+  return { outcome: "recorded", record, previousTotal: newestRecorded?.totalSize };
 }

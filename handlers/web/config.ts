@@ -11,6 +11,8 @@ export const WEB_ENV = {
   uploadPrefix: "UPLOAD_PREFIX",
   uploadMaxBytes: "UPLOAD_MAX_BYTES",
   failureQueueUrl: "FAILURE_QUEUE_URL",
+  /** The failure queue by name (setup's way: its URL is looked up, and a queue not there is not shown). */
+  failureQueueName: "FAILURE_QUEUE_NAME",
   errorsAlarm: "ERRORS_ALARM_NAME",
   refreshSeconds: "DASHBOARD_REFRESH_SECONDS",
 } as const;
@@ -29,6 +31,7 @@ export interface WebConfig {
   uploadPrefix: string;
   uploadMaxBytes: number;
   failureQueueUrl?: string;
+  failureQueueName?: string;
   errorsAlarm?: string;
   refreshSeconds: number;
 }
@@ -77,6 +80,7 @@ export function readWebConfig(env: NodeJS.ProcessEnv): WebConfig {
     );
   }
   const failureQueueUrl = env[WEB_ENV.failureQueueUrl] || undefined;
+  const failureQueueName = env[WEB_ENV.failureQueueName] || undefined;
   const errorsAlarm = env[WEB_ENV.errorsAlarm] || undefined;
   return {
     table,
@@ -86,6 +90,7 @@ export function readWebConfig(env: NodeJS.ProcessEnv): WebConfig {
     uploadMaxBytes: integer(env, WEB_ENV.uploadMaxBytes, DEFAULT_UPLOAD_MAX_BYTES, 1, S3_POST_LIMIT_BYTES),
     refreshSeconds: integer(env, WEB_ENV.refreshSeconds, DEFAULT_REFRESH_SECONDS, 2, 3600),
     ...(failureQueueUrl ? { failureQueueUrl } : {}),
+    ...(failureQueueName ? { failureQueueName } : {}),
     ...(errorsAlarm ? { errorsAlarm } : {}),
   };
 }

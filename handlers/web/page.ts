@@ -27,6 +27,11 @@ export interface DashboardView {
 }
 
 const number = (value: number) => value.toLocaleString("en-US");
+/** A limit as people say it: "10 MiB" when it is a whole number of MiB, else in bytes. */
+export const sizeLimit = (bytes: number) =>
+  bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+    ? `${number(bytes / (1024 * 1024))} MiB`
+    : `${number(bytes)} bytes`;
 const count = (value: number, noun: string) => `${number(value)} ${noun}${value === 1 ? "" : "s"}`;
 /** CloudWatch's state values as its console words them. */
 export const ALARM_STATES: Record<string, string> = {
@@ -47,36 +52,35 @@ function card(label: string, id: string, value: string, note: SafeHtml | string,
   return html`<li><div class="label">${label}</div><div class="value ${tone}" id="${id}">${value}</div><div class="note" id="${id.replace(/-size$/, "")}-note">${note}</div></li>`;
 }
 
+/** The failure count and the alarm, each only when the stack has it: a card saying "none" helps nobody. */
 function statusCards(view: DashboardView): SafeHtml {
   const { failures, alarm } = view.status;
-  const failureValue = !failures.configured
-    ? "not configured"
-    : "waiting" in failures
-      ? number(failures.waiting)
-      : "unknown";
-  const failureNote = !failures.configured
-    ? "The stack has no failure queue."
-    : "error" in failures
-      ? `Could not read the queue: ${failures.error}`
-      : "Failed tracker events waiting in the failure queue (s3size failures lists them).";
-  let alarmValue = "not configured";
-  let alarmNote = "The stack has no alarm on the tracker's errors.";
-  let alarmTone = "";
-  if (alarm.configured) {
+  const cards: SafeHtml[] = [];
+  if (failures.configured && !("missing" in failures)) {
+    const known = "waiting" in failures;
+    cards.push(
+      card(
+        "Failures waiting",
+        "failures",
+        known ? number(failures.waiting) : "unknown",
+        known
+          ? "Failed tracker events waiting in the failure queue (s3size failures lists them)."
+          : `Could not read the queue: ${failures.error}`,
+        known && failures.waiting > 0 ? "bad" : "",
+      ),
+    );
+  }
+  if (alarm.configured && !("missing" in alarm)) {
     if ("state" in alarm) {
-      alarmValue = ALARM_STATES[alarm.state] ?? alarm.state;
-      alarmTone = alarm.state === "OK" ? "good" : alarm.state === "ALARM" ? "bad" : "warn";
-      alarmNote = `${alarm.name}${alarm.updatedAt ? ` since ${when(alarm.updatedAt)}` : ""}`;
-    } else if ("missing" in alarm) {
-      alarmValue = "missing";
-      alarmNote = `The alarm ${alarm.name} does not exist.`;
+      const tone = alarm.state === "OK" ? "good" : alarm.state === "ALARM" ? "bad" : "warn";
+      const note = `${alarm.name}${alarm.updatedAt ? ` since ${when(alarm.updatedAt)}` : ""}`;
+      cards.push(card("Tracker errors alarm", "alarm", ALARM_STATES[alarm.state] ?? alarm.state, note, tone));
     } else {
-      alarmValue = "unknown";
-      alarmNote = `Could not read the alarm ${alarm.name}: ${alarm.error}`;
+      const note = `Could not read the alarm ${alarm.name}: ${alarm.error}`;
+      cards.push(card("Tracker errors alarm", "alarm", "unknown", note));
     }
   }
-  return html`${card("Failures waiting", "failures", failureValue, failureNote, failures.configured && "waiting" in failures && failures.waiting > 0 ? "bad" : "")}
-${card("Tracker errors alarm", "alarm", alarmValue, alarmNote, alarmTone)}`;
+  return html`${cards}`;
 }
 
 function historySection(view: DashboardView): SafeHtml {
@@ -126,7 +130,7 @@ function objectsSection(view: DashboardView): SafeHtml {
 ${
   upload
     ? html`<form id="upload" class="view">
-<div><label for="file">Upload a file (at most ${number(upload.maxBytes)} bytes; stored under <span class="key">${upload.prefix}</span>)</label>
+<div><label for="file">Upload a file (at most ${sizeLimit(upload.maxBytes)}; stored under <span class="key">${upload.prefix}</span>)</label>
 <input id="file" name="file" type="file" required></div>
 <button type="submit" class="primary">Upload</button>
 </form>

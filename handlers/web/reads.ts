@@ -4,7 +4,7 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { type DynamoDBClient, QueryCommand, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { HISTORY_KEYS, itemToRecord } from "../common/history.ts";
 import { bucketRecordsQuery, type HistoryPoint, historyPoint, queryFirst } from "../common/history-query.ts";
 import { maxQuery } from "../plotting/reads.ts";
@@ -36,6 +36,7 @@ export interface ObjectsPage {
 export type FailureStatus =
   | { configured: false }
   | { configured: true; waiting: number }
+  | { configured: true; missing: true }
   | { configured: true; error: string };
 
 export type AlarmStatus =
@@ -118,22 +119,48 @@ function message(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** The failure queue's waiting messages and the alarm's state; each "not configured" when the stack has none. */
+/** SQS's two names for "no such queue" (JSON protocol, and the Query protocol's code). */
+const NO_QUEUE = ["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"];
+
+/** Queue URLs found by name, kept for the warm environment (a queue's URL never changes). */
+const queueUrls = new Map<string, string>();
+
+async function failureQueueUrl(sqs: SQSClient, config: WebConfig): Promise<string | undefined> {
+  if (config.failureQueueUrl) return config.failureQueueUrl;
+  const name = config.failureQueueName;
+  if (!name) return undefined;
+  const known = queueUrls.get(name);
+  if (known) return known;
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+  if (QueueUrl) queueUrls.set(name, QueueUrl);
+  return QueueUrl;
+}
+
+/**
+ * The failure queue's waiting messages and the alarm's state; each "not configured" when the stack
+ * names none and "missing" when the named one does not exist (yet: another feature makes them), so the
+ * page leaves out what is not there instead of failing.
+ */
 export async function readStatus(
   clients: Pick<WebClients, "sqs" | "cloudwatch">,
   config: WebConfig,
 ): Promise<DashboardStatus> {
   const failures = async (): Promise<FailureStatus> => {
-    if (!config.failureQueueUrl) return { configured: false };
+    if (!config.failureQueueUrl && !config.failureQueueName) return { configured: false };
     try {
+      const QueueUrl = await failureQueueUrl(clients.sqs(), config);
       const { Attributes } = await clients.sqs().send(
         new GetQueueAttributesCommand({
-          QueueUrl: config.failureQueueUrl,
+          QueueUrl,
           AttributeNames: ["ApproximateNumberOfMessages"],
         }),
       );
       return { configured: true, waiting: Number(Attributes?.ApproximateNumberOfMessages ?? 0) };
     } catch (error) {
+      if (NO_QUEUE.includes((error as Error).name)) {
+        if (config.failureQueueName) queueUrls.delete(config.failureQueueName);
+        return { configured: true, missing: true };
+      }
       return { configured: true, error: message(error) };
     }
   };

@@ -21,7 +21,8 @@ export const MAX_HISTORY_PAGE_SIZE = 100;
 const MAX_KEY_BYTES = 1024;
 
 const READS = ["GET", "HEAD"];
-const ROUTES: Record<string, { methods: string[] }> = {
+/** Path → methods the function answers; setup creates an API Gateway method for each but HEAD. */
+export const ROUTES: Record<string, { methods: string[] }> = {
   "/": { methods: READS },
   "/api/history": { methods: READS },
   "/api/objects": { methods: [...READS, "DELETE"] },

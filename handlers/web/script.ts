@@ -111,10 +111,10 @@ export const DASHBOARD_SCRIPT = `"use strict";
     async function refreshStatus() {
       const found = await getJson(api("status"));
       const failures = document.getElementById("failures");
-      if (found.failures.configured && "waiting" in found.failures) failures.textContent = number(found.failures.waiting);
+      if (failures && "waiting" in found.failures) failures.textContent = number(found.failures.waiting);
       const alarm = document.getElementById("alarm");
       const words = { OK: "OK", ALARM: "In alarm", INSUFFICIENT_DATA: "Insufficient data" };
-      if (found.alarm.configured && found.alarm.state) alarm.textContent = words[found.alarm.state] || found.alarm.state;
+      if (alarm && found.alarm.state) alarm.textContent = words[found.alarm.state] || found.alarm.state;
     }
 
     const refreshMs = Math.max(2, Number(data.refresh)) * 1000;

@@ -86,7 +86,7 @@ export function queueOperations(
           return { QueueUrl: url(req, existing.record) };
         }
         const deletedAt = store.wasDeletedAt(req.region, name);
-        if (deletedAt !== undefined && Date.now() - deletedAt < 60_000) {
+        if (deletedAt !== undefined && Date.now() - deletedAt < ctx.realism.queueNameReuseMs) {
           throw new ServiceError(
             400,
             "QueueDeletedRecently",

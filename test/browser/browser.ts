@@ -79,3 +79,22 @@ export function useBrowser(): () => BrowserSession {
     return session;
   };
 }
+
+/** What a page reported while a test used it: CSP refusals in its console, and the dialogs it opened. */
+export interface PageWatch {
+  cspViolations: string[];
+  dialogs: string[];
+}
+
+/** Records a page's CSP refusals and its dialogs, accepting each dialog (a `confirm` answered yes). */
+export function watchPage(page: Page): PageWatch {
+  const watch: PageWatch = { cspViolations: [], dialogs: [] };
+  page.on("console", (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) watch.cspViolations.push(message.text());
+  });
+  page.on("dialog", async (dialog) => {
+    watch.dialogs.push(dialog.message());
+    await dialog.accept();
+  });
+  return watch;
+}

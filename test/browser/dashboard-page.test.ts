@@ -11,7 +11,7 @@ import { recordToItem } from "../../handlers/common/history.ts";
 import { createPlottingHandler } from "../../handlers/plotting.ts";
 import { createWebHandler } from "../../handlers/web.ts";
 import { startTestCloud, type TestCloud } from "../local/cloud.ts";
-import { useBrowser } from "./browser.ts";
+import { type PageWatch, useBrowser, watchPage } from "./browser.ts";
 import { type StageServer, serveStage } from "./fixtures/proxy-server.ts";
 import { type BuiltStack, buildStack, HOSTILE, STACK } from "./fixtures/stack.ts";
 
@@ -23,8 +23,7 @@ describe("dashboard page in a browser", function () {
   let stage: StageServer;
   let page: Page;
   const env: Record<string, string> = {};
-  const cspViolations: string[] = [];
-  const dialogs: string[] = [];
+  let watch: PageWatch;
 
   const historySizes = () => page.locator("#history tbody tr td:nth-child(2)").allInnerTexts();
   const objectKeys = () => page.locator("#objects tbody .key").allInnerTexts();
@@ -67,13 +66,7 @@ describe("dashboard page in a browser", function () {
       }),
     );
     page = await browser().newPage();
-    page.on("console", (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on("dialog", async (dialog) => {
-      dialogs.push(dialog.message());
-      await dialog.accept();
-    });
+    watch = watchPage(page);
   });
   after(async () => {
     await page?.close();
@@ -89,14 +82,14 @@ describe("dashboard page in a browser", function () {
     expect(await historySizes()).to.deep.equal(["2", "0", "27", "18"]);
     expect(await page.locator("#max-size").innerText()).to.equal("27 bytes");
     expect(await page.locator("#failures").innerText()).to.equal("2");
-    expect(cspViolations).to.deep.equal([]);
+    expect(watch.cspViolations).to.deep.equal([]);
   });
 
   it("shows hostile keys as text and offers delete only for objects under the upload prefix", async () => {
     expect(await objectKeys()).to.include(HOSTILE.objectKey);
     expect(await page.locator("#objects img").count()).to.equal(0);
     expect(await page.locator("#objects button[data-key]").count()).to.equal(0);
-    expect(dialogs).to.deep.equal([]);
+    expect(watch.dialogs).to.deep.equal([]);
   });
 
   it("keeps the history and the current size fresh while the page is open", async () => {
@@ -134,7 +127,7 @@ describe("dashboard page in a browser", function () {
     expect(head.ContentLength).to.equal(20);
     expect(await objectKeys()).to.include("uploads/page-upload.txt");
     expect(await page.getByRole("button", { name: "Delete uploads/page-upload.txt" }).count()).to.equal(1);
-    expect(cspViolations).to.deep.equal([]);
+    expect(watch.cspViolations).to.deep.equal([]);
   });
 
   it("refuses a file over the limit in the page, before asking anyone", async () => {
@@ -164,7 +157,7 @@ describe("dashboard page in a browser", function () {
     await button.focus();
     await page.keyboard.press("Enter");
     await page.getByText("Deleted uploads/page-upload.txt.", { exact: false }).waitFor();
-    expect(dialogs).to.deep.equal([`Delete uploads/page-upload.txt from ${STACK.bucket}?`]);
+    expect(watch.dialogs).to.deep.equal([`Delete uploads/page-upload.txt from ${STACK.bucket}?`]);
     expect(await objectKeys()).not.to.include("uploads/page-upload.txt");
     const gone = await test.clients.s3
       .send(new HeadObjectCommand({ Bucket: STACK.bucket, Key: "uploads/page-upload.txt" }))
@@ -182,6 +175,6 @@ describe("dashboard page in a browser", function () {
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
-    expect(cspViolations).to.deep.equal([]);
+    expect(watch.cspViolations).to.deep.equal([]);
   });
 });

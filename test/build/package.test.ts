@@ -38,7 +38,7 @@ describe("npm run package for Lambda", () => {
   });
 
   it("writes one zip per function, for arm64 by default, with Lambda's handler name", () => {
-    expect(first.map((zip) => zip.name).sort()).to.deep.equal(["driver", "plotting", "size-tracking"]);
+    expect(first.map((zip) => zip.name).sort()).to.deep.equal(["driver", "plotting", "size-tracking", "web"]);
     for (const zip of first) {
       expect(zip.zipPath).to.equal(join(dirs[0]!, `${zip.name}.zip`));
       expect(zip.arch).to.equal("arm64");

@@ -37,21 +37,26 @@ describe("s3size CLI end to end on the local cloud", function () {
     const run = await cli("setup");
     expect(run.stderr).to.equal("");
     expect(run.code).to.equal(0);
-    expect(run.stdout).to.match(/✔ functions: 3 changes/);
+    expect(run.stdout).to.match(/✔ functions: 4 changes/);
     const state = JSON.parse(readFileSync(join(stateDir, "state.json"), "utf8"));
     expect(Object.keys(state.completed)).to.deep.equal([
       "account",
       "buckets",
       "table",
       "index-table",
+      "topic",
+      "failure-queue",
       "roles",
       "log-groups",
       "functions",
+      "failure-destination",
+      "alarm",
       "notifications",
       "tracked-buckets",
       "reconcile-schedule",
       "api",
       "driver-env",
+      "dashboard-cors",
     ]);
     expect(state.invokeUrl).to.match(/\/_aws\/execute-api\/\w+\/demo\/plot$/);
   });
@@ -67,6 +72,7 @@ describe("s3size CLI end to end on the local cloud", function () {
       1, 1, 0, 1,
     ]);
     expect(doc.api.max.totalSize).to.equal(27);
+    expect(doc.failures, "the demo's failed tracker events").to.equal(0);
     expect(doc.plotPath).to.equal(join(work, "demo.png"));
     expect(readFileSync(doc.plotPath).subarray(1, 4).toString()).to.equal("PNG");
   });
@@ -118,7 +124,7 @@ describe("s3size CLI end to end on the local cloud", function () {
   it("grants the roles exactly the least privileges (read back from IAM)", async () => {
     const { iam } = cloudClients(cloud.endpoint);
     const actions: Record<string, string[]> = {};
-    for (const fn of ["size-tracking", "plotting", "driver"]) {
+    for (const fn of ["size-tracking", "plotting", "driver", "web"]) {
       const role = `s3size-${fn}-role`;
       const { PolicyNames } = await iam.send(new ListRolePoliciesCommand({ RoleName: role }));
       expect(PolicyNames).to.have.length(1);
@@ -132,7 +138,8 @@ describe("s3size CLI end to end on the local cloud", function () {
       actions[fn] = statements.flatMap((s) => s.Action).sort();
       for (const resource of statements.flatMap((s) => s.Resource)) {
         expect(resource).to.match(/^arn:aws:/);
-        expect(resource.replace(/:\*$/, "")).not.to.include("*");
+        // Wildcards only for a log group's streams and the dashboard's upload prefix.
+        expect(resource.replace(/:\*$/, "").replace(/\/uploads\/\*$/, "")).not.to.include("*");
       }
     }
     expect(
@@ -148,6 +155,8 @@ describe("s3size CLI end to end on the local cloud", function () {
       "s3:GetBucketVersioning",
       "s3:ListBucket",
       "s3:ListBucketVersions",
+      "sns:Publish",
+      "sqs:SendMessage",
     ]);
     expect(actions.plotting).to.deep.equal([
       "dynamodb:Query",
@@ -163,6 +172,17 @@ describe("s3size CLI end to end on the local cloud", function () {
       "s3:DeleteObject",
       "s3:ListBucket",
       "s3:PutObject",
+    ]);
+    expect(actions.web).to.deep.equal([
+      "cloudwatch:DescribeAlarms",
+      "dynamodb:Query",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "s3:DeleteObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
     ]);
   });
 

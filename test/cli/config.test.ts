@@ -24,6 +24,7 @@ describe("cli config", () => {
       "size-tracking": "s3size-size-tracking",
       plotting: "s3size-plotting",
       driver: "s3size-driver",
+      web: "s3size-web",
     });
     expect(names.roles.driver).to.equal("s3size-driver-role");
     expect(names.logGroups.plotting).to.equal("/aws/lambda/s3size-plotting");

@@ -27,6 +27,9 @@ export function fakeContext(
     apigateway: mockClient(clients.apigateway),
     logs: mockClient(clients.logs),
     events: mockClient(clients.events),
+    sns: mockClient(clients.sns),
+    sqs: mockClient(clients.sqs),
+    cloudwatch: mockClient(clients.cloudwatch),
   };
   const settings: Settings = { ...resolveSettings({ region }, {}, "/tmp"), ...options.settings };
   const state: StackState = { ...emptyState(settings.stack, region), ...options.state };

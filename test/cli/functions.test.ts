@@ -62,11 +62,12 @@ describe("provision: functions", () => {
     await ensureFunctions(ctx);
     // Created side by side: one of the first attempts met the unassumable role and was retried.
     const created = inputOf(mocks.lambda, CreateFunctionCommand);
-    expect(created).to.have.length(4);
+    expect(created).to.have.length(FUNCTION_KEYS.length + 1);
     expect([...new Set(created.map((c) => c.FunctionName))].sort()).to.deep.equal([
       "s3size-driver",
       "s3size-plotting",
       "s3size-size-tracking",
+      "s3size-web",
     ]);
     const tracker = created.find((c) => c.FunctionName === "s3size-size-tracking")!;
     expect(tracker.Role).to.equal(`arn:aws:iam::${ACCOUNT}:role/s3size-size-tracking-role`);
@@ -77,10 +78,21 @@ describe("provision: functions", () => {
       DATA_BUCKET: ctx.names.dataBucket,
       HISTORY_TABLE: ctx.names.table,
     });
+    expect(created.find((c) => c.FunctionName === "s3size-web")!.Environment?.Variables).to.deep.equal({
+      HISTORY_TABLE: ctx.names.table,
+      DATA_BUCKET: ctx.names.dataBucket,
+      TRACKED_BUCKETS: ctx.names.dataBucket,
+      UPLOAD_PREFIX: "uploads/",
+      UPLOAD_MAX_BYTES: String(10 * 1024 * 1024),
+      FAILURE_QUEUE_NAME: "s3size-failures",
+      ERRORS_ALARM_NAME: "s3size-size-tracking-errors",
+      DASHBOARD_REFRESH_SECONDS: "5",
+    });
     expect(ctx.changes).to.deep.equal([
       "create function s3size-size-tracking",
       "create function s3size-plotting",
       "create function s3size-driver",
+      "create function s3size-web",
     ]);
   });
 

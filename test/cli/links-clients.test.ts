@@ -47,7 +47,13 @@ describe("console links", () => {
       "role",
       "REST",
     ]);
-    expect(links).to.have.length(3 + 9 + 1);
+    // Per function (tracker, plotting, driver, dashboard): the function, its log group and its role.
+    expect(links).to.have.length(3 + 4 * 3 + 1);
+    expect(links.map((l) => l.what)).to.include.members([
+      "function s3size-web",
+      "log group /aws/lambda/s3size-web",
+      "role s3size-web-role",
+    ]);
   });
 });
 

@@ -20,6 +20,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { destroyApi, ensureApi, integrationUri, invokeUrl } from "../../cli/provision/api.ts";
+import { apiRoutes } from "../../cli/provision/api-routes.ts";
 import { destroyNotifications, ensureNotifications } from "../../cli/provision/notifications.ts";
 import { ACCOUNT, awsError, fakeContext, inputOf } from "./fake-context.ts";
 
@@ -140,28 +141,37 @@ describe("provision: REST API", () => {
         },
       ],
     });
+    const routes = apiRoutes();
+    const paths = ["/", "/plot", "/api", ...new Set(routes.map((route) => route.path))];
     mocks.apigateway.on(GetResourcesCommand).resolves({
-      items: [
-        { id: "root", path: "/" },
-        { id: "res1", path: "/plot" },
-      ],
+      items: [...new Set(paths)].map((path) => ({ id: `id${path}`, path })),
     });
-    mocks.apigateway.on(GetMethodCommand).resolves({
-      httpMethod: "GET",
-      methodIntegration: { type: "AWS_PROXY", httpMethod: "POST", uri: integrationUri(ctx) },
-    });
+    for (const route of routes) {
+      mocks.apigateway
+        .on(GetMethodCommand, { resourceId: `id${route.path}`, httpMethod: route.method })
+        .resolves({
+          httpMethod: route.method,
+          methodIntegration: {
+            type: "AWS_PROXY",
+            httpMethod: "POST",
+            uri: integrationUri(ctx, route.function),
+          },
+        });
+    }
     mocks.apigateway.on(GetStageCommand).resolves({
       stageName: "demo",
       methodSettings: { "*/*": { throttlingRateLimit: 10, throttlingBurstLimit: 20 } },
     });
-    const statement = {
-      Sid: "s3size-apigateway-invoke",
+    const statements = routes.map((route) => ({
+      Sid: route.statementId,
       Principal: { Service: "apigateway.amazonaws.com" },
       Condition: {
-        ArnLike: { "AWS:SourceArn": `arn:aws:execute-api:eu-west-1:${ACCOUNT}:api123/*/GET/plot` },
+        ArnLike: {
+          "AWS:SourceArn": `arn:aws:execute-api:eu-west-1:${ACCOUNT}:api123/*/${route.method}${route.path}`,
+        },
       },
-    };
-    mocks.lambda.on(GetPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [statement] }) });
+    }));
+    mocks.lambda.on(GetPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: statements }) });
     await ensureApi(ctx);
     expect(mutations()).to.deep.equal([]);
   });

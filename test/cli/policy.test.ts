@@ -168,6 +168,8 @@ describe("s3size policy", function () {
       "dynamodb:Query",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      "sns:Publish",
+      "sqs:SendMessage",
     ]);
 
     const human = await runCli(["policy", "--role", role, "--endpoint-url", test.cloud.endpoint], {

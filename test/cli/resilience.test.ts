@@ -27,7 +27,13 @@ describe("s3size CLI when setup is interrupted", function () {
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), "s3size-cli-crash-"));
-    cloud = await startLocalCloud({ stateDir: join(work, "cloud"), port: 0 });
+    // Each test sets up right after the last one's teardown: SQS's 60 s hold on a deleted queue's name
+    // shortened to 1 s (setup waits it out; messaging.test.ts shows that).
+    cloud = await startLocalCloud({
+      stateDir: join(work, "cloud"),
+      port: 0,
+      realism: { queueNameReuseMs: 1000 },
+    });
   });
 
   after(async () => {

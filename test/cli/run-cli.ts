@@ -5,11 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { GetRestApisCommand } from "@aws-sdk/client-api-gateway";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { ListRolesCommand } from "@aws-sdk/client-iam";
 import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
+import { ListTopicsCommand } from "@aws-sdk/client-sns";
+import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { type PackagedFunction, packageFunctions } from "../../build/package.ts";
 import { type AwsClients, type CallRecord, createAwsClients } from "../../cli/aws-clients.ts";
@@ -83,6 +86,16 @@ export async function leftovers(clients: AwsClients): Promise<string[]> {
     new DescribeLogGroupsCommand({ logGroupNamePrefix: "/aws/lambda/" }),
   );
   for (const group of groups.logGroups ?? []) left.push(`log group ${group.logGroupName}`);
+  // The stack's topic, queue and alarm (a user's own queue, say an S3 destination, is not the stack's).
+  const topics = await clients.sns.send(new ListTopicsCommand({}));
+  for (const topic of topics.Topics ?? []) {
+    const name = topic.TopicArn!.split(":").at(-1)!;
+    if (name.startsWith("s3size")) left.push(`topic ${name}`);
+  }
+  const queues = await clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: "s3size" }));
+  for (const url of queues.QueueUrls ?? []) left.push(`queue ${url.split("/").at(-1)}`);
+  const alarms = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: "s3size" }));
+  for (const alarm of alarms.MetricAlarms ?? []) left.push(`alarm ${alarm.AlarmName}`);
   return left;
 }
 

@@ -19,6 +19,7 @@ import {
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { expect } from "chai";
+import { FUNCTION_KEYS } from "../../cli/config.ts";
 import { UserError } from "../../cli/errors.ts";
 import { destroyLogGroups, ensureLogGroups } from "../../cli/provision/log-groups.ts";
 import { ASSUME_ROLE_POLICY, ensureRoles, rolePolicies } from "../../cli/provision/roles.ts";
@@ -121,6 +122,8 @@ describe("provision: roles", () => {
       "s3:GetBucketVersioning",
       "s3:ListBucket",
       "s3:ListBucketVersions",
+      "sns:Publish",
+      "sqs:SendMessage",
     ]);
     expect(actions("plotting")).to.deep.equal([
       "dynamodb:Query",
@@ -137,10 +140,29 @@ describe("provision: roles", () => {
       "s3:ListBucket",
       "s3:PutObject",
     ]);
+    expect(actions("web")).to.deep.equal([
+      "cloudwatch:DescribeAlarms",
+      "dynamodb:Query",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "s3:DeleteObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+    ]);
     const all = Object.values(policies).flatMap((p) => p.Statement);
     expect(all.flatMap((s) => s.Action).filter((a) => a.includes("*") || /scan/i.test(a))).to.deep.equal([]);
     for (const resource of all.flatMap((s) => s.Resource))
-      expect(resource).to.match(/^arn:aws:(s3|dynamodb|logs):/);
+      expect(resource).to.match(/^arn:aws:(s3|dynamodb|logs|sns|sqs|cloudwatch):/);
+    // The dashboard writes and deletes only under the upload prefix, and reads only the global index.
+    const web = (sid: string) => policies.web.Statement.find((s) => s.Sid === sid)!.Resource;
+    expect(web("UploadAndDelete")).to.deep.equal([`arn:aws:s3:::${ctx.names.dataBucket}/uploads/*`]);
+    expect(web("QueryHistory")).to.deep.equal([TABLE_ARN, `${TABLE_ARN}/index/global_size_index`]);
+    expect(web("FailureQueueCount")).to.deep.equal([`arn:aws:sqs:eu-west-1:${ACCOUNT}:s3size-failures`]);
+    expect(web("ErrorsAlarmState")).to.deep.equal([
+      `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:s3size-size-tracking-errors`,
+    ]);
     expect(policies.driver.Statement[0]!.Resource).to.deep.equal([
       `arn:aws:s3:::${ctx.names.dataBucket}/assignment1.txt`,
       `arn:aws:s3:::${ctx.names.dataBucket}/assignment2.txt`,
@@ -178,16 +200,17 @@ describe("provision: roles", () => {
       "s3size-size-tracking-role",
       "s3size-plotting-role",
       "s3size-driver-role",
+      "s3size-web-role",
     ]);
     expect(JSON.parse(created[0]!.AssumeRolePolicyDocument!)).to.deep.equal(ASSUME_ROLE_POLICY);
     expect(created[0]!.Tags).to.deep.equal(STACK_TAGS);
-    expect(inputOf(mocks.iam, PutRolePolicyCommand)).to.have.length(3);
+    expect(inputOf(mocks.iam, PutRolePolicyCommand)).to.have.length(4);
   });
 
   it("changes nothing when roles and policies are as wanted (IAM's URL-encoded documents included)", async () => {
     const { ctx, mocks, mutations } = fakeContext();
     const policies = rolePolicies(ctx);
-    for (const key of ["size-tracking", "plotting", "driver"] as const) {
+    for (const key of FUNCTION_KEYS) {
       mocks.iam.on(GetRoleCommand, { RoleName: ctx.names.roles[key] }).resolves({
         Role: {
           RoleName: ctx.names.roles[key],
@@ -235,6 +258,9 @@ describe("provision: log groups", () => {
     mocks.logs
       .on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/aws/lambda/s3size-driver" })
       .resolves({ logGroups: [{ logGroupName: "/aws/lambda/s3size-driver", retentionInDays: 7 }] });
+    mocks.logs
+      .on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/aws/lambda/s3size-web" })
+      .resolves({ logGroups: [{ logGroupName: "/aws/lambda/s3size-web", retentionInDays: 7 }] });
     mocks.logs.on(ListTagsForResourceCommand).resolves({ tags: { "s3size:stack": "s3size" } });
     await ensureLogGroups(ctx);
     expect(inputOf(mocks.logs, CreateLogGroupCommand)).to.deep.equal([
@@ -248,10 +274,10 @@ describe("provision: log groups", () => {
     ]);
   });
 
-  /** A stack whose three log groups all exist, the plotting one without the stack's tag. */
+  /** A stack whose log groups all exist, the plotting one without the stack's tag. */
   function untaggedPlotting(dryRun = false) {
     const fake = fakeContext({ dryRun });
-    for (const fn of ["size-tracking", "plotting", "driver"]) {
+    for (const fn of FUNCTION_KEYS) {
       const logGroupName = `/aws/lambda/s3size-${fn}`;
       fake.mocks.logs
         .on(DescribeLogGroupsCommand, { logGroupNamePrefix: logGroupName })
@@ -271,6 +297,7 @@ describe("provision: log groups", () => {
     expect(inputOf(mocks.logs, PutRetentionPolicyCommand).map((c) => c.logGroupName)).to.deep.equal([
       "/aws/lambda/s3size-size-tracking",
       "/aws/lambda/s3size-driver",
+      "/aws/lambda/s3size-web",
     ]);
     expect(ctx.notes).to.deep.equal([
       "left the retention of log group /aws/lambda/s3size-plotting: it does not carry the tag s3size:stack=s3size",
@@ -281,12 +308,14 @@ describe("provision: log groups", () => {
     const dry = untaggedPlotting(true);
     await destroyLogGroups(dry.ctx);
     expect(dry.ctx.changes).to.deep.equal([
+      "delete log group /aws/lambda/s3size-web",
       "delete log group /aws/lambda/s3size-driver",
       "delete log group /aws/lambda/s3size-size-tracking",
     ]);
     const { ctx, mocks } = untaggedPlotting();
     await destroyLogGroups(ctx);
     expect(inputOf(mocks.logs, DeleteLogGroupCommand).map((c) => c.logGroupName)).to.deep.equal([
+      "/aws/lambda/s3size-web",
       "/aws/lambda/s3size-driver",
       "/aws/lambda/s3size-size-tracking",
     ]);

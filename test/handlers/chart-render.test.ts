@@ -151,6 +151,29 @@ describe("renderSizeChart", () => {
     );
   });
 
+  it("keeps a time label whose tick is near the right edge whole inside the image", () => {
+    // A window ending just before a round time puts its tick at the plot's right edge (as on the
+    // dashboard): find such an end, whose tick's centred label would run past the image.
+    const base = demoChartInput.window.end - (demoChartInput.window.end % 2000);
+    const inputs = Array.from({ length: 40 }, (_, i): SizeChartInput => {
+      const end = base + 1500 + i * 12;
+      const points = [18, 27, 0, 2].map((totalSize, k) => ({ timestamp: end - (3 - k) * 2_000, totalSize }));
+      return { ...demoChartInput, series: [{ bucket: "b", points }], window: { start: end - 10_000, end } };
+    });
+    const edgy = inputs.find((input) => {
+      const { xTicks, width } = chartLayout(input);
+      return xTicks.at(-1)!.at > width - 30;
+    });
+    expect(edgy, "a window whose last tick is within 30 px of the right edge").not.to.equal(undefined);
+    const edge = chartLayout(edgy!);
+    const drawn = decode(renderSizeChart(edgy!));
+    const below = edge.plot.top + edge.plot.height;
+    expect(countInRect(drawn, drawn.width - 2, below + 8, drawn.width, below + 24, isDark)).to.equal(0);
+    expect(
+      countInRect(drawn, drawn.width - 90, below + 8, drawn.width, below + 24, isDark),
+    ).to.be.greaterThan(50);
+  });
+
   it("gives different bytes and pixels for different data", () => {
     const demo = demoChartInput.series[0]!;
     const changed: SizeChartInput = {

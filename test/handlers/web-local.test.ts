@@ -156,6 +156,27 @@ describe("dashboard function on the local cloud", function () {
     expect(other.headers["content-security-policy"]).to.contain("connect-src 'self';");
   });
 
+  it("finds the failure queue by name as setup names it, and calls a queue not there missing, not an error", async () => {
+    const saved = env;
+    try {
+      env = { ...saved, FAILURE_QUEUE_URL: "", FAILURE_QUEUE_NAME: "s3size-failures" };
+      expect((await call("/api/status")).json.failures).to.deep.equal({ configured: true, waiting: 3 });
+      env = {
+        ...saved,
+        FAILURE_QUEUE_URL: "",
+        FAILURE_QUEUE_NAME: "no-such-queue",
+        ERRORS_ALARM_NAME: "no-such-alarm",
+      };
+      expect((await call("/api/status")).json.failures).to.deep.equal({ configured: true, missing: true });
+      const page = await call("/");
+      expect(page.body).to.contain('id="current-size"');
+      expect(page.body).not.to.contain('id="failures"');
+      expect(page.body).not.to.contain('id="alarm"');
+    } finally {
+      env = saved;
+    }
+  });
+
   it("reports the failure queue and the alarm, or says they are not configured or missing", async () => {
     expect((await call("/api/status")).json).to.deep.include({ failures: { configured: true, waiting: 3 } });
     expect((await call("/api/status")).json.alarm).to.include({

@@ -5,7 +5,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { expect } from "chai";
 import { readWebConfig, WebConfigError } from "../../handlers/web/config.ts";
-import { type DashboardView, renderDashboard } from "../../handlers/web/page.ts";
+import { type DashboardView, renderDashboard, sizeLimit } from "../../handlers/web/page.ts";
 import { dashboardCsp } from "../../handlers/web/responses.ts";
 import {
   decodeHistoryCursor,
@@ -188,8 +188,15 @@ describe("dashboard page", () => {
       `href="?bucket=data-bucket&amp;seconds=10&amp;cursor=${view.history.next}">Older records</a>`,
     );
     expect(page).to.contain('src="plot?format=png&amp;bucket=data-bucket&amp;seconds=10"');
-    expect(page).to.contain(">not configured<");
+    // A stack without a failure queue gets no card for it (a card saying "none" helps nobody).
+    expect(page).not.to.contain('id="failures"');
     expect(page).to.contain(">In alarm<");
+  });
+
+  it("states the upload limit as people say it", () => {
+    expect(renderDashboard(view)).to.contain("Upload a file (at most 1,000 bytes;");
+    expect(sizeLimit(10 * 1024 * 1024)).to.equal("10 MiB");
+    expect(sizeLimit(1024 * 1024 + 1)).to.equal("1,048,577 bytes");
   });
 
   it("has a CSP whose hashes admit exactly its one inline style and one inline script", () => {

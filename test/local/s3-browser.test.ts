@@ -1,3 +1,4 @@
+import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -6,8 +7,10 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { AssumeRoleCommand } from "@aws-sdk/client-sts";
+import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { expect } from "chai";
-import { startTestCloud, type TestCloud } from "./cloud.ts";
+import { clientsFor, startTestCloud, type TestCloud } from "./cloud.ts";
 import { errorOf, failure, raw } from "./s3-helpers.ts";
 
 /** S3's placeholder for the uploaded file's name in a form's key field. */
@@ -93,6 +96,52 @@ describe("local S3 for browsers: POST Object and CORS", () => {
       const got = await s3.send(new GetObjectCommand({ Bucket: "dropbox", Key: "uploads/report.txt" }));
       expect(await got.Body!.transformToString()).to.equal("hello from a form");
       expect([got.ContentType, got.Metadata]).to.deep.equal(["text/plain", { uploader: "dashboard" }]);
+    });
+
+    it("authorizes a form as the role session that signed it, not as the request that posts it", async () => {
+      const trust = {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: "sts:AssumeRole" },
+        ],
+      };
+      const role = await test.clients.iam.send(
+        new CreateRoleCommand({ RoleName: "uploader", AssumeRolePolicyDocument: JSON.stringify(trust) }),
+      );
+      const assumed = await test.clients.sts.send(
+        new AssumeRoleCommand({ RoleArn: role.Role!.Arn!, RoleSessionName: "page" }),
+      );
+      const session = clientsFor(test.cloud.endpoint, "us-east-1", {
+        accessKeyId: assumed.Credentials!.AccessKeyId!,
+        secretAccessKey: assumed.Credentials!.SecretAccessKey!,
+        sessionToken: assumed.Credentials!.SessionToken!,
+      });
+      try {
+        const form = await createPresignedPost(session.s3, {
+          Bucket: "dropbox",
+          Key: "uploads/by-role.txt",
+          Conditions: [["content-length-range", 1, 100]],
+        });
+        const denied = await post(test.cloud.endpoint, "dropbox", form.fields, "from the page");
+        expect([denied.status, denied.code]).to.deep.equal([403, "AccessDenied"]);
+        const grant = {
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::dropbox/uploads/*" },
+          ],
+        };
+        await test.clients.iam.send(
+          new PutRolePolicyCommand({
+            RoleName: "uploader",
+            PolicyName: "upload",
+            PolicyDocument: JSON.stringify(grant),
+          }),
+        );
+        const stored = await post(test.cloud.endpoint, "dropbox", form.fields, "from the page");
+        expect(stored.status).to.equal(204);
+      } finally {
+        for (const client of Object.values(session)) client.destroy();
+      }
     });
 
     it("answers success_action_status 201 with a PostResponse document", async () => {

@@ -45,6 +45,17 @@ function readForm(call: S3Call): { fields: Map<string, string>; file: FormField 
   throw invalidArgument("POST requires exactly one file upload per request.", "file", "0");
 }
 
+/** The call as the form's signer makes it: the key in its credential, the session token it carries. */
+function signerOf(call: S3Call, fields: Map<string, string>): S3Call {
+  const credential = fields.get("x-amz-credential")?.split("/")[0] ?? fields.get("awsaccesskeyid");
+  if (!credential) return call;
+  const token = fields.get("x-amz-security-token");
+  const headers = { ...call.req.headers };
+  if (token === undefined) delete headers["x-amz-security-token"];
+  else headers["x-amz-security-token"] = token;
+  return { ...call, req: { ...call.req, accessKeyId: credential, headers } };
+}
+
 function checkSignatureFields(fields: Map<string, string>): void {
   const v4 = V4_FIELDS.some((name) => fields.has(name));
   const v2 = V2_FIELDS.some((name) => fields.has(name.toLowerCase()));
@@ -73,7 +84,8 @@ export const postObjectOperation: S3Operation = {
     }
     const key = rawKey.replace(/\$\{filename\}/g, file.filename ?? "");
     checkKey(key);
-    const decision = env.authorize(call, {
+    // S3 authorizes a browser upload as whoever signed the form, not as the (unsigned) request.
+    const decision = env.authorize(signerOf(call, fields), {
       action: "s3:PutObject",
       resources: [objectArn(call.bucket, key)],
     });
