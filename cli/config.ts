@@ -18,6 +18,9 @@ import { parseWholeNumber } from "./flag-values.ts";
 export const FUNCTION_KEYS = ["size-tracking", "plotting", "driver", "web"] as const;
 export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 export type Arch = "arm64" | "x86_64";
+/** What invokes the tracker: the buckets' own notifications, or an EventBridge rule on their events. */
+export const TRIGGERS = ["notification", "eventbridge"] as const;
+export type Trigger = (typeof TRIGGERS)[number];
 
 /** Options every AWS-facing command takes (commander's camel-cased names), plus a flag per setting. */
 export interface GlobalOptions extends Partial<Record<Exclude<SettingKey, "versioning">, string>> {
@@ -72,6 +75,8 @@ export interface Settings {
   notifyEmail?: string;
   trackerRetries: number;
   trackerMaxEventAgeSeconds: number;
+  /** The trigger asked for; undefined keeps the stack's current one (state.json), else notification. */
+  trigger?: Trigger;
 }
 
 /** Every setting with its environment name and default: the source of `.env.example` and the README. */
@@ -100,6 +105,7 @@ export const SETTINGS_ENV = {
   notifyEmail: ["S3SIZE_NOTIFY_EMAIL", ""],
   trackerRetries: ["S3SIZE_TRACKER_RETRIES", "2"],
   trackerMaxEventAgeSeconds: ["S3SIZE_TRACKER_MAX_EVENT_AGE_SECONDS", "21600"],
+  trigger: ["S3SIZE_TRIGGER", ""],
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS_ENV;
@@ -109,6 +115,7 @@ export const DERIVED_DEFAULTS: Partial<Record<SettingKey, string>> = {
   dataBucket: "testbucket-<account>-<region>",
   plotBucket: "<data bucket>-plots",
   notifyEmail: "the address an earlier setup subscribed, else none",
+  trigger: "the stack's current one, else notification; choices: notification, eventbridge",
 };
 
 /** The command-line flag of a setting: dataBucket → --data-bucket (commander maps it back). */
@@ -147,6 +154,7 @@ export function resolveSettings(
   };
   const local = Boolean(flags.local) || ["1", "true", "yes"].includes((env.S3SIZE_LOCAL ?? "").toLowerCase());
   const region: Sourced = resolveRegion(flags, env, profile);
+  const trigger = pick("trigger");
   const settings: Settings = {
     stack: pick("stack"),
     region: region.value,
@@ -183,6 +191,7 @@ export function resolveSettings(
       60,
       21_600,
     ),
+    ...(trigger ? { trigger: trigger as Trigger } : {}),
   };
   validateSettings(settings);
   return settings;
@@ -236,6 +245,12 @@ export function validateSettings(s: Settings): void {
   }
   if (s.arch !== "arm64" && s.arch !== "x86_64") {
     throw new UserError(`unsupported architecture "${s.arch}"`, "--arch (S3SIZE_ARCH) is arm64 or x86_64");
+  }
+  if (s.trigger !== undefined && !TRIGGERS.includes(s.trigger)) {
+    throw new UserError(
+      `unknown trigger "${s.trigger}"`,
+      `--trigger (S3SIZE_TRIGGER) is ${TRIGGERS.join(" or ")}`,
+    );
   }
   if (!CLS_LOG_RETENTION.includes(s.logRetentionDays)) {
     throw new UserError(

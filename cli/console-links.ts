@@ -63,7 +63,17 @@ export function messagingLinks(names: StackNames, region: string, account: strin
   ];
 }
 
-export function stackLinks(names: StackNames, region: string, apiId?: string): ConsoleLink[] {
+export function eventRuleLink(rule: string, region: string): string {
+  return `${consoleHost(region)}/events/home?region=${region}#/eventbus/default/rules/${encodeURIComponent(rule)}`;
+}
+
+/** `eventRule`: the rule that triggers the tracker, when the stack uses EventBridge. */
+export function stackLinks(
+  names: StackNames,
+  region: string,
+  apiId?: string,
+  eventRule?: string,
+): ConsoleLink[] {
   const links: ConsoleLink[] = [
     { what: `data bucket ${names.dataBucket}`, url: bucketLink(names.dataBucket, region) },
     { what: `plot bucket ${names.plotBucket}`, url: bucketLink(names.plotBucket, region) },
@@ -78,6 +88,7 @@ export function stackLinks(names: StackNames, region: string, apiId?: string): C
     links.push({ what: `role ${names.roles[key]}`, url: roleLink(names.roles[key], region) });
   }
   if (apiId) links.push({ what: `REST API ${names.api}`, url: apiLink(apiId, region) });
+  if (eventRule) links.push({ what: `EventBridge rule ${eventRule}`, url: eventRuleLink(eventRule, region) });
   return links;
 }
 

@@ -26,6 +26,14 @@ export function httpStatusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
 
+/** True when the caller's credentials may not make the call (each service names it its own way). */
+export function isAccessDenied(error: unknown): boolean {
+  return (
+    ["AccessDeniedException", "AccessDenied"].includes(awsErrorName(error) ?? "") ||
+    httpStatusOf(error) === 403
+  );
+}
+
 /** True for the "does not exist" answers of the services setup reads before it creates. */
 export function isNotFound(error: unknown): boolean {
   const name = awsErrorName(error) ?? "";

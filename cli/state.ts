@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:f
 import { writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { JsonFile, LocalStateError } from "../local/state.ts";
-import type { StackNames } from "./config.ts";
+import type { StackNames, Trigger } from "./config.ts";
 import { UserError } from "./errors.ts";
 
 export interface StackState {
@@ -27,6 +27,10 @@ export interface StackState {
   apiNeedsDeployment?: boolean;
   /** The address `--notify-email` subscribed to the topic, kept until another (or "") is given. */
   notifyEmail?: string;
+  /** What invokes the tracker, as the last setup left it (a command without --trigger keeps it). */
+  trigger?: Trigger;
+  /** Buckets whose EventBridge delivery s3size switched on (and so may switch off again). */
+  eventBridgeEnabled?: string[];
   updatedAt?: string;
 }
 

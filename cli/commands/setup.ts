@@ -2,8 +2,11 @@
 // state.json as it completes; a second run with nothing changed makes no mutating call.
 import { isLoopback, mutatingCalls } from "../aws-clients.ts";
 import { localConsoleUrl, stackDashboardUrl } from "../browser-links.ts";
+import type { Trigger } from "../config.ts";
 import { messagingLinks, stackLinks, trackingLinks } from "../console-links.ts";
+import { eventRuleName } from "../provision/event-rule.ts";
 import { preflight, STEPS } from "../provision/steps.ts";
+import { stackTrigger } from "../provision/trigger.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./types.ts";
 
@@ -18,6 +21,8 @@ export interface SetupReport {
   invokeUrl?: string;
   /** The dashboard page (GET / of the API's stage). */
   dashboardUrl?: string;
+  /** What invokes the tracker now. */
+  trigger: Trigger;
 }
 
 export async function runSetup(session: Session): Promise<SetupReport> {
@@ -65,6 +70,7 @@ export async function runSetup(session: Session): Promise<SetupReport> {
     upToDate: mutations === 0,
     invokeUrl: state.invokeUrl,
     dashboardUrl: stackDashboardUrl(state, state.names.stage, session.endpoint),
+    trigger: stackTrigger(settings, state),
   };
 }
 
@@ -105,12 +111,17 @@ export function printLinks(session: Session, apiId?: string): void {
     output.line(
       `  aws --endpoint-url ${session.endpoint} dynamodb query --table-name ${state.names.table} ...`,
     );
+    if (stackTrigger(settings, state) === "eventbridge")
+      output.line(
+        `  aws --endpoint-url ${session.endpoint} events list-targets-by-rule --rule ${eventRuleName(state.names)}`,
+      );
     return;
   }
   output.line("console links:");
   const tracking = { incremental: settings.tracking === "incremental", tracked: state.tracked ?? [] };
+  const rule = stackTrigger(settings, state) === "eventbridge" ? eventRuleName(state.names) : undefined;
   for (const link of [
-    ...stackLinks(state.names, settings.region, apiId ?? state.apiId),
+    ...stackLinks(state.names, settings.region, apiId ?? state.apiId, rule),
     ...trackingLinks(state.names, settings.region, tracking),
   ])
     output.line(`  ${link.what}: ${link.url}`);

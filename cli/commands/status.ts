@@ -4,9 +4,11 @@
 import { stackDashboardUrl } from "../browser-links.ts";
 import { EXIT } from "../errors.ts";
 import { alarmState } from "../provision/alarm.ts";
+import { eventRuleName } from "../provision/event-rule.ts";
 import { failureQueueDepth } from "../provision/failure-queue.ts";
 import { STEPS } from "../provision/steps.ts";
 import { emailSubscriptionState } from "../provision/topic.ts";
+import { stackTrigger } from "../provision/trigger.ts";
 import { trackedBucketsStatus, trackingLines } from "../tracked-status.ts";
 import { countOf, printLinks } from "./setup.ts";
 import type { CommandSpec } from "./types.ts";
@@ -42,12 +44,18 @@ export const statusCommand: CommandSpec = {
       emailSubscription: email ?? null,
       failedEvents: failures ?? null,
       dashboardUrl: stackDashboardUrl(state, session.settings.stage, session.endpoint),
+      trigger: stackTrigger(session.settings, state),
     };
     output.result(document, () => {
       output.line(
         `account ${identity.account} (${identity.arn}), ${session.describeTarget()}, stack ${session.settings.stack}`,
       );
       for (const line of trackingLines(document.tracking, document.names.dataBucket)) output.line(line);
+      output.line(
+        document.trigger === "eventbridge"
+          ? `trigger: eventbridge (rule ${eventRuleName(document.names)} on the default bus)`
+          : "trigger: notification (each tracked bucket's S3 notifications)",
+      );
       for (const step of steps) {
         output.line(
           `${step.upToDate ? "✔" : "✖"} ${step.name}${step.upToDate ? "" : `: setup would ${step.missingOrDrifted.join("; ")}`}`,

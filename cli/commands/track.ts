@@ -9,8 +9,8 @@ import { httpStatusOf, UserError } from "../errors.ts";
 import { bucketExists } from "../provision/buckets.ts";
 import type { ProvisionContext } from "../provision/context.ts";
 import { getFunction } from "../provision/functions.ts";
-import { attachTracker, detachTracker } from "../provision/notifications.ts";
 import { ensureRoles } from "../provision/roles.ts";
+import { attachTrigger, detachTrigger } from "../provision/trigger.ts";
 import { ensureDashboardBuckets } from "../provision/web-function.ts";
 import type { Session } from "../session.ts";
 import { type Baseline, baseline, baselineOwner, trackingContext } from "../tracking.ts";
@@ -76,7 +76,7 @@ export async function runTrack(
   try {
     await output.step(`attach the tracker to ${bucket}`, async (update) => {
       ctx.progress = update;
-      await attachTracker(ctx, bucket);
+      await attachTrigger(ctx, bucket);
     });
   } catch (error) {
     // Refused (say, by the bucket's own configuration): leave nothing half-attached behind, so the
@@ -108,7 +108,7 @@ async function reachableBucket(session: Session, bucket: string): Promise<boolea
 }
 
 async function undoTrack(session: Session, ctx: ProvisionContext, bucket: string): Promise<void> {
-  await detachTracker(ctx, bucket);
+  await detachTrigger(ctx, bucket);
   ctx.state.tracked = (ctx.state.tracked ?? []).filter((name) => name !== bucket);
   session.store.save(ctx.state);
   await ensureRoles(ctx);

@@ -3,8 +3,8 @@
 // the bucket's index items. Never the bucket, its objects or its history.
 import { validateBucketName } from "../aws-names.ts";
 import { UserError } from "../errors.ts";
-import { detachTracker } from "../provision/notifications.ts";
 import { ensureRoles } from "../provision/roles.ts";
+import { detachTrigger } from "../provision/trigger.ts";
 import { ensureDashboardBuckets } from "../provision/web-function.ts";
 import { forget, trackingContext } from "../tracking.ts";
 import { requireSetUp } from "./track.ts";
@@ -37,7 +37,7 @@ export const untrackCommand: CommandSpec = {
     const ctx = await session.provisionContext(state, false);
     await output.step(`detach the tracker from ${bucket}`, async (update) => {
       ctx.progress = update;
-      await detachTracker(ctx, bucket!);
+      await detachTrigger(ctx, bucket!);
     });
     state.tracked = (state.tracked ?? []).filter((name) => name !== bucket);
     session.store.save(state);

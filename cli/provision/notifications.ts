@@ -27,11 +27,14 @@ export function s3PermissionId(ctx: Pick<ProvisionContext, "names">, bucket: str
 }
 
 /** Our configuration, either by its id or by pointing at our function (a copy made by another tool). */
-function isOurs(ctx: ProvisionContext, entry: LambdaFunctionConfiguration): boolean {
+export function isOurs(ctx: ProvisionContext, entry: LambdaFunctionConfiguration): boolean {
   return entry.Id === notificationId(ctx) || entry.LambdaFunctionArn === arns(ctx).function("size-tracking");
 }
 
-async function readNotifications(ctx: ProvisionContext, bucket: string): Promise<NotificationConfiguration> {
+export async function readNotifications(
+  ctx: ProvisionContext,
+  bucket: string,
+): Promise<NotificationConfiguration> {
   const { $metadata: _, ...configuration } = await read(() =>
     ctx.clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket })),
   );

@@ -12,7 +12,7 @@ import {
   RemoveTargetsCommand,
 } from "@aws-sdk/client-eventbridge";
 import { STACK_TAG_KEY } from "../config.ts";
-import { awsErrorName, httpStatusOf, UserError } from "../errors.ts";
+import { isAccessDenied, UserError } from "../errors.ts";
 import {
   arns,
   change,
@@ -27,9 +27,6 @@ import { ensureInvokePermission, getFunction, removeInvokePermission } from "./f
 
 const TARGET_ID = "s3size-size-tracking";
 
-const isAccessDenied = (error: unknown) =>
-  ["AccessDeniedException", "AccessDenied"].includes(awsErrorName(error) ?? "") ||
-  httpStatusOf(error) === 403;
 const PERMISSION_ID = "s3size-reconcile-schedule";
 
 export function reconcileRuleArn(ctx: Pick<ProvisionContext, "names" | "account" | "region">): string {

@@ -10,12 +10,12 @@ import { checkFailureQueue, destroyFailureQueue, ensureFailureQueue } from "./fa
 import { destroyFunctions, ensureFunctions } from "./functions.ts";
 import { destroyIndexTable, ensureIndexTable } from "./index-table.ts";
 import { destroyLogGroups, ensureLogGroups } from "./log-groups.ts";
-import { destroyNotifications, ensureNotifications } from "./notifications.ts";
 import { destroyReconcileSchedule, ensureReconcileSchedule } from "./reconcile-schedule.ts";
 import { destroyRoles, ensureRoles } from "./roles.ts";
 import { checkTable, destroyTable, ensureTable } from "./table.ts";
 import { checkTopic, destroyTopic, ensureTopic } from "./topic.ts";
 import { destroyTrackedBuckets, ensureTrackedBuckets } from "./tracked-buckets.ts";
+import { destroyTrigger, ensureTrigger } from "./trigger.ts";
 
 export interface Step {
   name: string;
@@ -44,9 +44,9 @@ export const STEPS: Step[] = [
   { name: "alarm", label: "tracker errors alarm", ensure: ensureAlarm, destroy: destroyAlarm },
   {
     name: "notifications",
-    label: "S3 notifications",
-    ensure: ensureNotifications,
-    destroy: destroyNotifications,
+    label: "S3 events → tracker",
+    ensure: ensureTrigger,
+    destroy: destroyTrigger,
   },
   {
     name: "tracked-buckets",

@@ -4,7 +4,8 @@
 // (roles.ts), so a bucket is listed only while it is tracked.
 import { bucketExists } from "./buckets.ts";
 import type { ProvisionContext } from "./context.ts";
-import { attachTracker, detachTracker } from "./notifications.ts";
+import { detachTracker } from "./notifications.ts";
+import { attachTrigger, stopSendingToEventBridge } from "./trigger.ts";
 
 export function trackedBuckets(ctx: Pick<ProvisionContext, "state">): string[] {
   return ctx.state.tracked ?? [];
@@ -16,10 +17,14 @@ export async function ensureTrackedBuckets(ctx: ProvisionContext): Promise<void>
       ctx.notes.push(`tracked bucket ${bucket} no longer exists: s3size untrack ${bucket} forgets it`);
       continue;
     }
-    await attachTracker(ctx, bucket);
+    await attachTrigger(ctx, bucket);
   }
 }
 
 export async function destroyTrackedBuckets(ctx: ProvisionContext): Promise<void> {
-  for (const bucket of trackedBuckets(ctx)) await detachTracker(ctx, bucket);
+  // The rule goes with the notifications step after this one: no need to narrow it bucket by bucket.
+  for (const bucket of trackedBuckets(ctx)) {
+    await stopSendingToEventBridge(ctx, bucket);
+    await detachTracker(ctx, bucket);
+  }
 }

@@ -8,6 +8,11 @@ import type { BusEvent } from "./targets.ts";
 
 export const NAME = /^[.\-_A-Za-z0-9]+$/;
 export const BUS_NAME = /^[/.\-_A-Za-z0-9]+$/;
+/** The patterns as EventBridge's model writes them (escapes included), which its refusals quote. */
+const PATTERN_TEXT = new Map([
+  [NAME, "[\\.\\-_A-Za-z0-9]+"],
+  [BUS_NAME, "[/\\.\\-_A-Za-z0-9]+"],
+]);
 
 export const validation = (message: string) => new ServiceError(400, "ValidationException", message);
 export const notFound = (message: string) => new ServiceError(400, "ResourceNotFoundException", message);
@@ -22,7 +27,7 @@ export function checkName(value: unknown, field: string, pattern = NAME, max = 6
     throw constraint(
       text,
       field,
-      `Member must satisfy regular expression pattern: ${pattern.source.slice(1, -1)}`,
+      `Member must satisfy regular expression pattern: ${PATTERN_TEXT.get(pattern) ?? pattern.source.slice(1, -1)}`,
     );
   }
   if (text.length > max)

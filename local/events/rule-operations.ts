@@ -79,7 +79,13 @@ export function ruleOperations(
 
   const operations: Record<string, Operation> = {
     PutRule: {
-      iam: onRule("PutRule"),
+      // Tagging on creation is TagResource too: AWS asks for both actions when Tags are given.
+      iam: (input, req) => {
+        const putRule = onRule("PutRule")(input, req);
+        return toList(input.Tags).length > 0
+          ? [putRule, { ...putRule, action: "events:TagResource" }]
+          : putRule;
+      },
       run(input, req) {
         const name = checkName(input.Name, "name");
         const bus = busOf(req, input.EventBusName);
@@ -108,7 +114,8 @@ export function ruleOperations(
           arn,
           state,
           targets: existing?.targets ?? [],
-          tags: { ...existing?.tags, ...tagsOf(input.Tags) },
+          // As on AWS, PutRule tags a rule it creates; an update ignores Tags (TagResource changes them).
+          tags: existing ? existing.tags : tagsOf(input.Tags),
           createdAt: existing?.createdAt ?? Date.now(),
           ...(pattern !== undefined ? { eventPattern: pattern } : {}),
           ...(schedule !== undefined ? { scheduleExpression: schedule } : {}),

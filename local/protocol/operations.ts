@@ -28,8 +28,11 @@ export class ServiceError extends Error {
 }
 
 export interface Operation<I = Input> {
-  /** The IAM action and resource ARNs (and the resource's own policy) the call needs. */
-  iam(input: I, req: EdgeRequest): IamRequirement;
+  /**
+   * The IAM action and resource ARNs (and the resource's own policy) the call needs; several when AWS
+   * asks for more than one action (PutRule with Tags also needs events:TagResource).
+   */
+  iam(input: I, req: EdgeRequest): IamRequirement | IamRequirement[];
   run(input: I, req: EdgeRequest): unknown;
 }
 
@@ -63,8 +66,10 @@ export async function dispatch(
     if (!operation) throw errors.unknownOperation(name);
     const input = wire.input(req);
     if (!errors.anonymous) {
-      const decision = authorize(ctx, req, operation.iam(input, req));
-      if (!decision.allowed) throw refusal(decision, errors);
+      for (const requirement of [operation.iam(input, req)].flat()) {
+        const decision = authorize(ctx, req, requirement);
+        if (!decision.allowed) throw refusal(decision, errors);
+      }
     }
     wire.output(res, name, await operation.run(input, req));
   } catch (error) {

@@ -23,6 +23,7 @@ import { expect } from "chai";
 import { clientsFor, startTestCloud, type TestCloud } from "./cloud.ts";
 import { expectError } from "./fixtures/lambda.ts";
 import { queueFor, receiveMessages, recordedEvents, recorderFunction } from "./fixtures/messaging.ts";
+import { assume, roleWithPolicy } from "./fixtures/role-session.ts";
 
 const objectCreated = (bucket: string, key: string) => ({
   Source: "aws.s3",
@@ -144,8 +145,8 @@ describe("local EventBridge", () => {
         "ValidationException",
         400,
       );
-      expect(name.message).to.match(
-        /^1 validation error detected: Value 'no spaces' at 'name' failed to satisfy constraint/,
+      expect(name.message).to.equal(
+        "1 validation error detected: Value 'no spaces' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+",
       );
       await rule("targets-checked", { source: ["x"] });
       const both = await expectError(
@@ -197,6 +198,38 @@ describe("local EventBridge", () => {
       expect((await events().send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).to.deep.equal([
         { Key: "stack", Value: "s3size" },
       ]);
+    });
+
+    it("tags a rule with PutRule only when it creates it, as AWS does (an update's Tags are ignored)", async () => {
+      const tags = (Value: string) => ({ Tags: [{ Key: "stack", Value }] });
+      const arn = await rule("tagged-at-creation", { source: ["x"] }, tags("first"));
+      await rule("tagged-at-creation", { source: ["y"] }, tags("second"));
+      expect((await events().send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).to.deep.equal([
+        { Key: "stack", Value: "first" },
+      ]);
+      const { EventPattern } = await events().send(new DescribeRuleCommand({ Name: "tagged-at-creation" }));
+      expect(JSON.parse(EventPattern!)).to.deep.equal({ source: ["y"] });
+    });
+
+    it("asks for events:TagResource as well when PutRule tags, as AWS does", async () => {
+      const role = await roleWithPolicy(test.clients, "rule-writer", [
+        {
+          Effect: "Allow",
+          Action: "events:PutRule",
+          Resource: "arn:aws:events:us-east-1:000000000000:rule/by-role-*",
+        },
+      ]);
+      const writer = clientsFor(test.cloud.endpoint, "us-east-1", await assume(test.clients, role, "writer"));
+      const put = (Name: string, extra: object = {}) =>
+        writer.events.send(new PutRuleCommand({ Name, EventPattern: '{"source":["x"]}', ...extra }));
+      expect((await put("by-role-plain")).RuleArn).to.match(/rule\/by-role-plain$/);
+      const refused = await expectError(
+        put("by-role-tagged", { Tags: [{ Key: "stack", Value: "s3size" }] }),
+        "AccessDeniedException",
+        400,
+      );
+      expect(refused.message).to.include("events:TagResource");
+      expect(refused.message).to.include("rule/by-role-tagged");
     });
   });
 

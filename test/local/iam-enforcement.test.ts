@@ -19,7 +19,6 @@ import { InvokeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda
 import { ListTopicsCommand } from "@aws-sdk/client-sns";
 import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import { expect } from "chai";
 import { historyTableDefinition } from "../../handlers/common/history.ts";
 import type { PolicyReportDocument } from "../../local/iam/report.ts";
@@ -27,48 +26,13 @@ import { realismFromEnv } from "../../local/index.ts";
 import type { IamMode } from "../../local/types.ts";
 import { clientsFor, startTestCloud, type TestClients, type TestCloud } from "./cloud.ts";
 import { createFunction, createLambdaRole, decode, expectError } from "./fixtures/lambda.ts";
+import { assume, roleWithPolicy, TRUST } from "./fixtures/role-session.ts";
 import { craftZip } from "./fixtures/zip.ts";
 
 const ACCOUNT = "000000000000";
 const TABLE = "S3-object-size-history";
 const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${TABLE}`;
 const GROUP = "/aws/lambda/s3size-size-tracking";
-/** A trust policy that lets the account's own callers (the tests' static keys) assume the role. */
-const TRUST = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" },
-    { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
-  ],
-});
-
-async function roleWithPolicy(root: TestClients, name: string, statements: object[]): Promise<string> {
-  const { Role } = await root.iam.send(
-    new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST }),
-  );
-  if (statements.length > 0) {
-    await root.iam.send(
-      new PutRolePolicyCommand({
-        RoleName: name,
-        PolicyName: `${name}-policy`,
-        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
-      }),
-    );
-  }
-  return Role!.Arn!;
-}
-
-async function assume(root: TestClients, roleArn: string, session: string): Promise<AwsCredentialIdentity> {
-  const { Credentials } = await root.sts.send(
-    new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: session }),
-  );
-  return {
-    accessKeyId: Credentials!.AccessKeyId!,
-    secretAccessKey: Credentials!.SecretAccessKey!,
-    sessionToken: Credentials!.SessionToken!,
-  };
-}
-
 async function report(test: TestCloud, role: string): Promise<PolicyReportDocument> {
   const response = await fetch(`${test.cloud.endpoint}/_s3size/iam/report?role=${encodeURIComponent(role)}`);
   expect(response.status).to.equal(200);
