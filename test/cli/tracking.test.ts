@@ -346,7 +346,7 @@ describe("s3size tracking on the local cloud: incremental mode, track, reconcile
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.include(`remove the notification of ${USER_BUCKET}`);
     expect(run.stdout).to.include(`delete index table ${INDEX_TABLE}`);
-    expect(run.stdout).to.include("delete schedule s3size-reconcile");
+    expect(run.stdout).to.include("delete EventBridge rule s3size-reconcile");
     expect(await leftovers(aws)).to.deep.equal(["bucket busy-bucket-000", `bucket ${USER_BUCKET}`]);
     const notification = await aws.s3.send(
       new GetBucketNotificationConfigurationCommand({ Bucket: USER_BUCKET }),
