@@ -100,6 +100,7 @@ describe("bench harness (quick sizes)", function () {
       "driver",
       "plotting",
       "size-tracking",
+      "web",
     ]);
     for (const p of results.packages!) expect(p.unzippedBytes).to.be.greaterThan(p.bytes);
   });
