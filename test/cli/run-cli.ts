@@ -8,6 +8,7 @@ import { GetRestApisCommand } from "@aws-sdk/client-api-gateway";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { ListRulesCommand } from "@aws-sdk/client-eventbridge";
 import { ListRolesCommand } from "@aws-sdk/client-iam";
 import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
@@ -96,6 +97,9 @@ export async function leftovers(clients: AwsClients): Promise<string[]> {
   for (const url of queues.QueueUrls ?? []) left.push(`queue ${url.split("/").at(-1)}`);
   const alarms = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: "s3size" }));
   for (const alarm of alarms.MetricAlarms ?? []) left.push(`alarm ${alarm.AlarmName}`);
+  // The EventBridge trigger's rule and incremental mode's schedule.
+  const rules = await clients.events.send(new ListRulesCommand({ NamePrefix: "s3size" }));
+  for (const rule of rules.Rules ?? []) left.push(`rule ${rule.Name}`);
   return left;
 }
 
