@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { documentText, html } from "../../handlers/common/html.ts";
 import { readIamReport } from "../iam/report.ts";
+import { isLoopbackHost } from "../request-guard.ts";
 import type { CloudContext, EdgeRequest, Service } from "../types.ts";
 import { REGION_PATTERN, renderPage } from "./layout.ts";
 import { type ConsolePage, PageError, type PageHandler } from "./page.ts";
@@ -66,15 +67,6 @@ const SECURITY_HEADERS = {
   "cache-control": "no-store",
 };
 
-const LOOPBACK_HOST = /^(localhost|[a-z0-9.-]+\.localhost|127(\.\d{1,3}){3}|\[::1\])\.?(:\d{1,5})?$/i;
-
-/** Whether the Host header names this machine (no Host at all is no browser's request). */
-export function isConsoleHost(host: string | undefined, boundHost: string): boolean {
-  if (host === undefined) return true;
-  const bound = boundHost.includes(":") ? `[${boundHost}]` : boundHost;
-  return LOOPBACK_HOST.test(host) || host.toLowerCase().replace(/:\d{1,5}$/, "") === bound.toLowerCase();
-}
-
 export interface LocalConsole {
   handle(req: EdgeRequest, res: ServerResponse): Promise<void>;
   close(): void;
@@ -131,7 +123,8 @@ export function createConsole(
       return send(res, req, 405, "text/plain; charset=utf-8", "The local console only reads: use GET.\n");
     }
     const host = req.headers.host;
-    if (!isConsoleHost(host, ctx.host)) {
+    // The edge refuses other Hosts before any service; the console, which shows everything, checks again.
+    if (!isLoopbackHost(host, ctx.host)) {
       return send(
         res,
         req,
