@@ -4,6 +4,7 @@
 import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { isAlive } from "../local/lock.ts";
 import { UserError } from "./errors.ts";
 import { sleep } from "./retry.ts";
 
@@ -83,13 +84,4 @@ function readHolder(path: string): LockHolder | undefined {
 
 function releaseIfOurs(path: string): void {
   if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -83,7 +83,8 @@ function readOwner(path: string): number | undefined {
   return owner;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this machine lives (EPERM: it does, as another user's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
